@@ -1,0 +1,153 @@
+from __future__ import annotations
+
+from django.db import models
+from django.utils import timezone
+
+from marketplace.crypto import EncryptedTextField
+from marketplace.ids import new_id
+from marketplace.models.organizations import Organization
+from marketplace.models.segments import Segment
+
+
+class LeadStatus(models.TextChoices):
+    AVAILABLE = "available", "Available"
+    SOLD_OUT = "sold_out", "Sold out"
+    EXPIRED = "expired", "Expired"
+    REJECTED = "rejected", "Rejected"
+
+
+class Temperature(models.TextChoices):
+    COLD = "cold", "Cold"
+    WARM = "warm", "Warm"
+    HOT = "hot", "Hot"
+
+
+class LeadSource(models.TextChoices):
+    LANDING_PAGE = "landing_page", "Landing page"
+    CALL = "call", "Call"
+    SOCIAL = "social", "Social"
+    EMAIL = "email", "Email"
+    REFERRAL = "referral", "Referral"
+    EVENT = "event", "Event"
+    PARTNER = "partner", "Partner"
+
+
+class RejectionReason(models.TextChoices):
+    DUPLICATE = "duplicate", "Duplicate: the same person is already in this segment"
+    SUPPRESSED = "suppressed", "Suppressed: the person asked not to be contacted"
+    NO_CONSENT = "no_consent", "No consent recorded"
+
+
+class Lead(models.Model):
+    """One person's contact data and interest, as a supplier sent it.
+
+    Personal data (names, phone, email, consent IP) is encrypted at rest;
+    ``phone_index`` and ``email_index`` are blind indexes for dedup.
+    A rejected lead is kept with its reasons for the supplier's statistics.
+    """
+
+    id = models.UUIDField(primary_key=True, default=new_id, editable=False)
+    supplier = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="supplied_leads"
+    )
+    segment = models.ForeignKey(Segment, on_delete=models.PROTECT, related_name="leads")
+    external_id = models.CharField(max_length=128)
+    status = models.CharField(max_length=16, choices=LeadStatus.choices)
+    rejection_reasons = models.JSONField(default=list, blank=True)
+    duplicate_of = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    first_name = EncryptedTextField()
+    last_name = EncryptedTextField(blank=True, default="")
+    phone = EncryptedTextField(blank=True, default="")
+    email = EncryptedTextField(blank=True, default="")
+    phone_index = models.CharField(max_length=64, blank=True, default="")
+    email_index = models.CharField(max_length=64, blank=True, default="")
+
+    country = models.CharField(max_length=2)
+    region = models.CharField(max_length=16, blank=True, default="")
+    city = models.CharField(max_length=128, blank=True, default="")
+    postal_code = models.CharField(max_length=16, blank=True, default="")
+    temperature = models.CharField(
+        max_length=8, choices=Temperature.choices, blank=True, default=""
+    )
+    source = models.CharField(max_length=16, choices=LeadSource.choices, blank=True, default="")
+    captured_at = models.DateTimeField(null=True, blank=True)
+
+    consent_text = models.TextField(blank=True, default="")
+    consent_captured_at = models.DateTimeField(null=True, blank=True)
+    consent_ip = EncryptedTextField(blank=True, default="")
+    consent_page_url = models.URLField(max_length=2048, blank=True, default="")
+    consent_certificate_url = models.URLField(max_length=2048, blank=True, default="")
+
+    qualification = models.JSONField(default=dict, blank=True)
+    attributes = models.JSONField(default=dict, blank=True)
+
+    price_cents = models.BigIntegerField()
+    cpa_price_cents = models.BigIntegerField(null=True, blank=True)
+    max_sales = models.PositiveSmallIntegerField(default=1)
+    sales_count = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["supplier", "external_id"], name="lead_unique_external_id"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(max_sales__gte=1), name="lead_max_sales_positive"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(sales_count__lte=models.F("max_sales")),
+                name="lead_sales_within_max",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(price_cents__gte=0), name="lead_price_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(cpa_price_cents__isnull=True) | models.Q(cpa_price_cents__gte=0),
+                name="lead_cpa_price_not_negative",
+            ),
+        ]
+        indexes = [
+            # Dedup look-ups: the same person in a segment among accepted leads.
+            models.Index(
+                fields=["segment", "phone_index", "created_at"],
+                name="lead_dedup_phone",
+                condition=~models.Q(status="rejected") & ~models.Q(phone_index=""),
+            ),
+            models.Index(
+                fields=["segment", "email_index", "created_at"],
+                name="lead_dedup_email",
+                condition=~models.Q(status="rejected") & ~models.Q(email_index=""),
+            ),
+            models.Index(fields=["supplier", "-created_at", "-id"], name="lead_supplier_recent"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Lead {self.id} ({self.segment_id}, {self.status})"
+
+    @property
+    def sales_remaining(self) -> int:
+        return max(self.max_sales - self.sales_count, 0)
+
+
+class Suppression(models.Model):
+    """A person who must not be contacted, known only by a blind index."""
+
+    class Kind(models.TextChoices):
+        PHONE = "phone", "Phone"
+        EMAIL = "email", "Email"
+
+    blind_index = models.CharField(max_length=64, unique=True)
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    reason = models.CharField(max_length=200, blank=True, default="")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Suppressed {self.kind} {self.blind_index[:8]}…"

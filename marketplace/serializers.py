@@ -1,0 +1,140 @@
+"""Output shapes shared by the API and pages."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from marketplace.models import Lead, Segment
+from marketplace.money import currency, format_cents
+
+
+class MoneyField(serializers.Field):
+    """Cents in the model → "12.50" in JSON (read-only)."""
+
+    def __init__(self, **kwargs) -> None:
+        kwargs.setdefault("read_only", True)
+        super().__init__(**kwargs)
+
+    def to_representation(self, value: int | None) -> str | None:
+        return format_cents(value)
+
+
+class CurrencyField(serializers.Field):
+    def __init__(self, **kwargs) -> None:
+        super().__init__(read_only=True, source="*", **kwargs)
+
+    def to_representation(self, value: object) -> str:
+        return currency()
+
+
+class SegmentSerializer(serializers.ModelSerializer):
+    default_price = MoneyField(source="default_price_cents")
+    default_cpa_price = MoneyField(source="default_cpa_price_cents")
+    currency = CurrencyField()
+    return_reasons = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Segment
+        fields = [
+            "slug",
+            "name",
+            "description",
+            "default_price",
+            "default_cpa_price",
+            "currency",
+            "max_sales_limit",
+            "return_window_hours",
+            "action_window_days",
+            "dedup_window_days",
+            "return_reasons",
+        ]
+
+    def to_representation(self, instance: Segment) -> dict:
+        # "fields" (the attribute schema) cannot be a declared field: a serializer's own
+        # ``fields`` attribute would be shadowed.
+        data = super().to_representation(instance)
+        return {
+            "slug": data.pop("slug"),
+            "name": data.pop("name"),
+            "fields": instance.fields,
+            **data,
+        }
+
+    def get_return_reasons(self, segment: Segment) -> list[dict]:
+        return [
+            {"code": reason["code"], "label": reason["label"]} for reason in segment.return_reasons
+        ]
+
+
+class LeadReceiptSerializer(serializers.ModelSerializer):
+    """The answer to a lead submission."""
+
+    segment = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    price = MoneyField(source="price_cents")
+    cpa_price = MoneyField(source="cpa_price_cents")
+    currency = CurrencyField()
+
+    class Meta:
+        model = Lead
+        fields = [
+            "id",
+            "external_id",
+            "status",
+            "segment",
+            "price",
+            "cpa_price",
+            "currency",
+            "max_sales",
+            "created_at",
+        ]
+
+
+class ConsentSerializer(serializers.Serializer):
+    text = serializers.CharField(source="consent_text")
+    captured_at = serializers.DateTimeField(source="consent_captured_at")
+    ip = serializers.CharField(source="consent_ip")
+    page_url = serializers.CharField(source="consent_page_url")
+    certificate_url = serializers.CharField(source="consent_certificate_url")
+
+
+class LeadDetailSerializer(serializers.ModelSerializer):
+    """Every field as stored, personal data included: for the lead's supplier
+    (and, later, for a buyer who bought it)."""
+
+    segment = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    consent = ConsentSerializer(source="*", read_only=True)
+    price = MoneyField(source="price_cents")
+    cpa_price = MoneyField(source="cpa_price_cents")
+    currency = CurrencyField()
+    sales_remaining = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = Lead
+        fields = [
+            "id",
+            "external_id",
+            "status",
+            "rejection_reasons",
+            "segment",
+            "first_name",
+            "last_name",
+            "phone",
+            "email",
+            "country",
+            "region",
+            "city",
+            "postal_code",
+            "temperature",
+            "source",
+            "captured_at",
+            "consent",
+            "qualification",
+            "attributes",
+            "price",
+            "cpa_price",
+            "currency",
+            "max_sales",
+            "sales_count",
+            "sales_remaining",
+            "created_at",
+        ]

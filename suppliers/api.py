@@ -1,0 +1,129 @@
+"""Supplier API: sending leads and reading them back."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from marketplace.api.errors import error_body
+from marketplace.api.idempotency import idempotent
+from marketplace.api.pagination import CursorPagination
+from marketplace.api.permissions import IsSupplier, acting_organization
+from marketplace.errors import ValidationFailed
+from marketplace.models import Lead, LeadStatus, RejectionReason
+from marketplace.serializers import LeadDetailSerializer, LeadReceiptSerializer
+from suppliers.selectors import supplier_leads
+from suppliers.services import IntakeResult, lead_submit, lead_submit_batch
+
+_REASON_TEXT = dict(RejectionReason.choices)
+
+
+def rejection_error(lead: Lead) -> tuple[int, dict]:
+    """A rejected lead's answer: 409 for a plain duplicate, else 422 with the reasons."""
+    reasons = list(lead.rejection_reasons)
+    message = "; ".join(_REASON_TEXT.get(reason, reason) for reason in reasons) + "."
+    if reasons == [RejectionReason.DUPLICATE]:
+        return status.HTTP_409_CONFLICT, error_body(
+            "duplicate", message, reasons=reasons, id=str(lead.pk)
+        )
+    return 422, error_body("rejected", message, reasons=reasons, id=str(lead.pk))
+
+
+def intake_answer(result: IntakeResult) -> tuple[int, dict]:
+    if result.lead.status == LeadStatus.REJECTED:
+        return rejection_error(result.lead)
+    code = status.HTTP_201_CREATED if result.created else status.HTTP_200_OK
+    return code, LeadReceiptSerializer(result.lead).data
+
+
+class LeadListCreateApi(APIView):
+    permission_classes = [IsSupplier]
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("status", str, enum=LeadStatus.values),
+            OpenApiParameter("segment", str),
+            OpenApiParameter("limit", int),
+            OpenApiParameter("cursor", str),
+        ],
+        responses=LeadDetailSerializer(many=True),
+    )
+    def get(self, request: Request) -> Response:
+        lead_status = request.query_params.get("status") or None
+        if lead_status is not None and lead_status not in LeadStatus.values:
+            raise ValidationFailed(
+                "Unknown status.",
+                fields={"status": ["Must be one of: " + ", ".join(LeadStatus.values) + "."]},
+            )
+        leads = supplier_leads(
+            supplier=acting_organization(request),
+            status=lead_status,
+            segment=request.query_params.get("segment") or None,
+        )
+        paginator = CursorPagination()
+        page = paginator.paginate_queryset(leads, request, view=self)
+        return paginator.get_paginated_response(LeadDetailSerializer(page, many=True).data)
+
+    @extend_schema(request=dict, responses={201: LeadReceiptSerializer, 200: LeadReceiptSerializer})
+    @idempotent
+    def post(self, request: Request) -> Response:
+        result = lead_submit(supplier=acting_organization(request), payload=request.data)
+        code, body = intake_answer(result)
+        return Response(body, status=code)
+
+
+class LeadBatchApi(APIView):
+    permission_classes = [IsSupplier]
+
+    @extend_schema(
+        request=inline_serializer(
+            "LeadBatch", {"leads": serializers.ListField(child=serializers.DictField())}
+        ),
+        responses=inline_serializer(
+            "LeadBatchResult",
+            {"results": serializers.ListField(child=serializers.DictField())},
+        ),
+    )
+    @idempotent
+    def post(self, request: Request) -> Response:
+        data = request.data
+        leads = data.get("leads") if isinstance(data, dict) else None
+        limit = settings.API_BATCH_MAX_LEADS
+        if not isinstance(leads, list) or not leads:
+            raise ValidationFailed(
+                f'Send {{"leads": [...]}} with 1 to {limit} leads.',
+                fields={"leads": ["Expected a non-empty list of leads."]},
+            )
+        if len(leads) > limit:
+            raise ValidationFailed(
+                f"At most {limit} leads per batch.", fields={"leads": [f"At most {limit} items."]}
+            )
+        outcomes = lead_submit_batch(supplier=acting_organization(request), payloads=leads)
+        results = []
+        for item in outcomes:
+            if item.error is not None:
+                results.append(
+                    {
+                        "index": item.index,
+                        "status": "invalid",
+                        "error": error_body(item.error.code, item.error.message, item.error.fields)[
+                            "error"
+                        ],
+                    }
+                )
+                continue
+            code, body = intake_answer(item.result)
+            entry = {
+                "index": item.index,
+                "status": item.result.lead.status,
+                "id": str(item.result.lead.pk),
+                "created": item.result.created,
+            }
+            if code >= 400:
+                entry["error"] = body["error"]
+            results.append(entry)
+        return Response({"results": results}, status=status.HTTP_200_OK)

@@ -1,0 +1,76 @@
+from __future__ import annotations
+
+import factory
+from allauth.account.models import EmailAddress
+
+from marketplace.models import MemberRole, Membership, Organization, OrganizationKind, User
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"person{n}@example.com")
+    password = factory.PostGenerationMethodCall("set_password", "correct-horse-battery")
+
+    @factory.post_generation
+    def verified_email(self, create: bool, extracted: object, **kwargs: object) -> None:
+        if create:
+            self.save()
+            EmailAddress.objects.create(user=self, email=self.email, primary=True, verified=True)
+
+
+class OrganizationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Organization
+
+    name = factory.Sequence(lambda n: f"Organization {n}")
+    kind = OrganizationKind.SUPPLIER
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Membership
+
+    organization = factory.SubFactory(OrganizationFactory)
+    user = factory.SubFactory(UserFactory)
+    role = MemberRole.OWNER
+
+
+def lead_payload(**overrides: object) -> dict:
+    """A valid lead as a supplier's system would send it (API.md's example)."""
+    payload: dict = {
+        "segment": "loans",
+        "external_id": "crm-48213",
+        "first_name": "Anna",
+        "last_name": "Kowalska",
+        "phone": "+48 601 234 567",
+        "email": "anna.k@example.pl",
+        "country": "PL",
+        "region": "PL-MZ",
+        "city": "Warszawa",
+        "postal_code": "00-001",
+        "temperature": "hot",
+        "source": "landing_page",
+        "captured_at": "2026-11-20T10:00:00Z",
+        "consent": {
+            "text": "I agree to be contacted about loan offers.",
+            "captured_at": "2026-11-20T10:00:00Z",
+            "ip": "203.0.113.5",
+            "page_url": "https://example.pl/loan",
+            "certificate_url": None,
+        },
+        "qualification": {
+            "budget": True,
+            "authority": True,
+            "need": True,
+            "timeline": "this_month",
+        },
+        "attributes": {"amount": 20000, "term_months": 24, "purpose": "car"},
+        "price": "12.50",
+        "cpa_price": "60.00",
+        "max_sales": 1,
+    }
+    payload.update(overrides)
+    return payload
