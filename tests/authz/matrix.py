@@ -1,0 +1,203 @@
+"""The authorization matrix: for every route, every role and every method,
+the status the project must answer.
+
+A route registered without an entry here (or a generic admin rule) fails the
+suite: whoever adds a URL decides who may use it. Statuses are for a request
+with an empty body (JSON ``{}`` for the API), so 422/400 mean "allowed in,
+then told what is missing".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+ROLES = ("anonymous", "supplier_a", "supplier_b", "buyer_a", "buyer_b", "moderator")
+API_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+PAGE_METHODS = ("GET", "POST")
+
+
+def roles(
+    anonymous: int,
+    supplier: int,
+    buyer: int,
+    moderator: int,
+    *,
+    supplier_b: int | None = None,
+    buyer_b: int | None = None,
+) -> dict[str, int]:
+    """Expected statuses per role; ``*_b`` differ when the object belongs to A."""
+    return {
+        "anonymous": anonymous,
+        "supplier_a": supplier,
+        "supplier_b": supplier if supplier_b is None else supplier_b,
+        "buyer_a": buyer,
+        "buyer_b": buyer if buyer_b is None else buyer_b,
+        "moderator": moderator,
+    }
+
+
+def everyone(status: int) -> dict[str, int]:
+    return roles(status, status, status, status)
+
+
+# Sessions: anonymous / signed in with an organization / a moderator.
+def signed_in(anonymous: int, member: int, moderator: int | None = None) -> dict[str, int]:
+    return roles(anonymous, member, member, member if moderator is None else moderator)
+
+
+@dataclass(frozen=True)
+class Route:
+    path: str | Callable[[dict], str]
+    expect: dict[str, dict[str, int]]
+    methods: tuple[str, ...] = field(default=PAGE_METHODS)
+
+    def url(self, world: dict) -> str:
+        return self.path(world) if callable(self.path) else self.path
+
+
+def api(path: str | Callable[[dict], str], **expect: dict[str, int]) -> Route:
+    """An API route: methods not listed answer 405 to whoever may reach the view."""
+    return Route(path=path, expect=expect, methods=API_METHODS)
+
+
+def not_allowed_for(allowed_view: dict[str, int]) -> dict[str, int]:
+    """405 for roles that pass authentication and permissions; the others keep their 401/403."""
+    return {
+        role: (405 if status < 400 or status == 422 else status)
+        for role, status in allowed_view.items()
+    }
+
+
+SUPPLIER_ONLY_READ = roles(401, 200, 403, 403)
+SUPPLIER_ONLY_WRITE = roles(401, 422, 403, 403)
+
+MATRIX: dict[str, Route] = {
+    # --- API -----------------------------------------------------------------
+    "api:segment-list": api(
+        "/api/v1/segments/",
+        GET=everyone(200),
+        POST=everyone(405),
+        PUT=everyone(405),
+        PATCH=everyone(405),
+        DELETE=everyone(405),
+    ),
+    "api:lead-list": api(
+        "/api/v1/leads/",
+        GET=SUPPLIER_ONLY_READ,
+        POST=SUPPLIER_ONLY_WRITE,
+        PUT=not_allowed_for(SUPPLIER_ONLY_READ),
+        PATCH=not_allowed_for(SUPPLIER_ONLY_READ),
+        DELETE=not_allowed_for(SUPPLIER_ONLY_READ),
+    ),
+    "api:lead-batch": api(
+        "/api/v1/leads/batch/",
+        GET=not_allowed_for(SUPPLIER_ONLY_READ),
+        POST=SUPPLIER_ONLY_WRITE,
+        PUT=not_allowed_for(SUPPLIER_ONLY_READ),
+        PATCH=not_allowed_for(SUPPLIER_ONLY_READ),
+        DELETE=not_allowed_for(SUPPLIER_ONLY_READ),
+    ),
+    "api:schema": api(
+        "/api/v1/schema/",
+        GET=everyone(200),
+        POST=everyone(405),
+        PUT=everyone(405),
+        PATCH=everyone(405),
+        DELETE=everyone(405),
+    ),
+    "api:docs": api(
+        "/api/v1/docs/",
+        GET=everyone(200),
+        POST=everyone(405),
+        PUT=everyone(405),
+        PATCH=everyone(405),
+        DELETE=everyone(405),
+    ),
+    "api:not-found": api(
+        "/api/v1/no-such-endpoint/",
+        GET=everyone(404),
+        POST=everyone(404),
+        PUT=everyone(404),
+        PATCH=everyone(404),
+        DELETE=everyone(404),
+    ),
+    # --- accounts (allauth) ----------------------------------------------------------
+    # Signed-in people are sent away from sign-in and sign-up; pages about one's
+    # own account send anonymous people to sign in (302).
+    "account_login": Route(
+        "/accounts/login/", {"GET": signed_in(200, 302), "POST": signed_in(200, 302)}
+    ),
+    "account_signup": Route(
+        "/accounts/signup/", {"GET": signed_in(200, 302), "POST": signed_in(200, 302)}
+    ),
+    "account_logout": Route(
+        "/accounts/logout/", {"GET": signed_in(302, 200), "POST": everyone(302)}
+    ),
+    "account_inactive": Route("/accounts/inactive/", {"GET": everyone(200), "POST": everyone(405)}),
+    "account_reauthenticate": Route(
+        "/accounts/reauthenticate/", {"GET": signed_in(302, 200), "POST": signed_in(302, 200)}
+    ),
+    "account_email": Route("/accounts/email/", {"GET": signed_in(302, 200), "POST": everyone(302)}),
+    "account_email_verification_sent": Route(
+        "/accounts/confirm-email/", {"GET": everyone(200), "POST": everyone(405)}
+    ),
+    "account_confirm_email": Route(
+        "/accounts/confirm-email/not-a-real-key/", {"GET": everyone(200), "POST": everyone(404)}
+    ),
+    "account_change_password": Route(
+        "/accounts/password/change/", {"GET": signed_in(302, 200), "POST": signed_in(302, 200)}
+    ),
+    # Everyone in the cast has a password, so "set password" sends them to "change".
+    "account_set_password": Route(
+        "/accounts/password/set/", {"GET": everyone(302), "POST": everyone(302)}
+    ),
+    "account_reset_password": Route(
+        "/accounts/password/reset/", {"GET": everyone(200), "POST": everyone(200)}
+    ),
+    "account_reset_password_done": Route(
+        "/accounts/password/reset/done/", {"GET": everyone(200), "POST": everyone(405)}
+    ),
+    "account_reset_password_from_key": Route(
+        "/accounts/password/reset/key/1-not-a-real-key/",
+        {"GET": everyone(200), "POST": everyone(200)},
+    ),
+    "account_reset_password_from_key_done": Route(
+        "/accounts/password/reset/key/done/", {"GET": everyone(200), "POST": everyone(405)}
+    ),
+    # Login by code is not enabled: the page sends everyone back.
+    "account_confirm_login_code": Route(
+        "/accounts/login/code/confirm/", {"GET": everyone(302), "POST": everyone(302)}
+    ),
+    # --- two-factor authentication (allauth.mfa) ---------------------------------------
+    "mfa_index": Route("/accounts/2fa/", {"GET": signed_in(302, 200), "POST": signed_in(302, 405)}),
+    # Without a login in progress there is nothing to authenticate.
+    "mfa_authenticate": Route(
+        "/accounts/2fa/authenticate/", {"GET": everyone(302), "POST": everyone(302)}
+    ),
+    "mfa_reauthenticate": Route(
+        "/accounts/2fa/reauthenticate/", {"GET": everyone(302), "POST": everyone(302)}
+    ),
+    # Activating TOTP first asks for the password again (reauthentication).
+    "mfa_activate_totp": Route(
+        "/accounts/2fa/totp/activate/", {"GET": everyone(302), "POST": everyone(302)}
+    ),
+    # The cast has no authenticators: nothing to deactivate or show.
+    "mfa_deactivate_totp": Route(
+        "/accounts/2fa/totp/deactivate/", {"GET": signed_in(302, 404), "POST": signed_in(302, 404)}
+    ),
+    "mfa_view_recovery_codes": Route(
+        "/accounts/2fa/recovery-codes/", {"GET": signed_in(302, 404), "POST": signed_in(302, 405)}
+    ),
+    "mfa_generate_recovery_codes": Route(
+        "/accounts/2fa/recovery-codes/generate/", {"GET": everyone(302), "POST": everyone(302)}
+    ),
+    "mfa_download_recovery_codes": Route(
+        "/accounts/2fa/recovery-codes/download/",
+        {"GET": signed_in(302, 404), "POST": signed_in(302, 404)},
+    ),
+    # --- pages -------------------------------------------------------------------
+    "home": Route("/", {"GET": signed_in(200, 302), "POST": everyone(405)}),
+    "dashboard": Route("/dashboard/", {"GET": signed_in(302, 200), "POST": signed_in(302, 405)}),
+    "set_language": Route("/i18n/setlang/", {"GET": everyone(302), "POST": everyone(302)}),
+}
