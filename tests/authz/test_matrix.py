@@ -1,4 +1,4 @@
-"""Every registered route × every role × every method answers as the matrix says.
+"""Every registered route, for every role and every method, answers as the matrix says.
 
 Set AUTHZ_RECORD=1 to print what each route actually answers (to write a new
 entry); the test still fails until the entry exists and matches.
@@ -67,7 +67,7 @@ def _admin_special(moderator_get: int, moderator_post: int) -> dict[str, dict[st
 
 ADMIN_ROUTES: dict[str, Route] = {
     "admin:index": Route("/admin/", _admin_special(200, 200)),
-    # Signed-out people are sent to allauth's login (rate limits, MFA); signed-in non-staff are refused.
+    # Signed-out people go to allauth's login (rate limits, MFA); signed-in non-staff are refused.
     "admin:login": Route(
         "/admin/login/",
         {
@@ -155,7 +155,7 @@ ROUTES = registered_routes()
 
 
 @pytest.fixture
-def world(cast) -> dict:  # noqa: ANN001
+def world(cast) -> dict:
     supplier_a = cast["supplier_a"]
     lead_a = lead_submit(supplier=supplier_a.organization, payload=lead_payload()).lead
     invitation_create(
@@ -198,7 +198,7 @@ def _client(world: dict, role: str, *, api: bool) -> APIClient:
     return client
 
 
-def _request(client: APIClient, method: str, url: str, *, api: bool):  # noqa: ANN202
+def _request(client: APIClient, method: str, url: str, *, api: bool):
     call = getattr(client, method.lower())
     if method == "GET":
         return call(url)
@@ -218,7 +218,7 @@ def test_every_route_has_a_matrix_entry() -> None:
 
 
 @pytest.mark.parametrize("route", ROUTES, ids=[r.key for r in ROUTES])
-def test_route_answers_each_role_as_the_matrix_says(route, world) -> None:  # noqa: ANN001
+def test_route_answers_each_role_as_the_matrix_says(route, world) -> None:
     entry = route_for(route.key, route.pattern)
     record = os.environ.get("AUTHZ_RECORD") == "1"
     if entry is None and not record:
