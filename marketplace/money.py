@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+import re
+from decimal import Decimal
 
 from django.conf import settings
 
 MAX_AMOUNT_CENTS = 10_000_000_00  # 10 million in major units: past any lead price or top-up
+
+
+# Plain ASCII digits only: Decimal() would also take exponents ("9e999999" overflows),
+# "NaN", underscores and non-ASCII digits.
+_AMOUNT_RE = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
 
 
 class MoneyFormatError(ValueError):
@@ -14,29 +20,26 @@ class MoneyFormatError(ValueError):
 
 
 def parse_amount(value: object) -> int:
-    """A decimal string ("12.50"), an integer or a JSON number → cents.
+    """A decimal string ("12.50") or a whole JSON number → cents.
 
-    Refuses more than two decimals, negatives, NaN and absurd sizes rather than rounding.
+    Refuses fractional JSON numbers (floats are never exact), more than two
+    decimals, negatives, exponents, NaN and absurd sizes rather than rounding.
     """
     if isinstance(value, bool) or value is None:
         raise MoneyFormatError('Send an amount such as "12.50".')
     if isinstance(value, float):
-        value = repr(value)  # shortest exact decimal form of the JSON number as sent
+        raise MoneyFormatError('Send the amount as a decimal string such as "12.50", not a number.')
     if isinstance(value, int):
         value = str(value)
     if not isinstance(value, str) or len(value) > 20:
         raise MoneyFormatError('Send an amount such as "12.50".')
-    try:
-        amount = Decimal(value.strip())
-    except InvalidOperation:
-        raise MoneyFormatError(
-            f'"{value[:20]}" is not an amount; send one such as "12.50".'
-        ) from None
-    if not amount.is_finite():
-        raise MoneyFormatError('Send an amount such as "12.50".')
+    text = value.strip()
+    if not _AMOUNT_RE.fullmatch(text):
+        raise MoneyFormatError(f'"{value[:20]}" is not an amount; send one such as "12.50".')
+    amount = Decimal(text)
     if amount < 0:
         raise MoneyFormatError("The amount cannot be negative.")
-    if amount.as_tuple().exponent < -2 and amount != amount.quantize(Decimal("0.01")):
+    if amount != amount.quantize(Decimal("0.01")):
         raise MoneyFormatError("At most two decimal places.")
     cents = int(amount * 100)
     if cents > MAX_AMOUNT_CENTS:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 from rest_framework.exceptions import ParseError
@@ -15,20 +16,37 @@ def _reject_constant(name: str) -> Any:
     raise ParseError(f"JSON does not allow {name}.")
 
 
+def _parse_float(text: str) -> float:
+    # 1e999 parses as inf: PostgreSQL's jsonb refuses it and no field means it.
+    value = float(text)
+    if not math.isfinite(value):
+        raise ParseError(f"The number {text[:20]} is too large.")
+    return value
+
+
+def _check_text(text: str) -> None:
+    if "\x00" in text:
+        raise ParseError("Text may not contain NUL characters.")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        # "\ud800" escapes decode to lone surrogates, which cannot be stored or rendered.
+        raise ParseError("Text may not contain unpaired surrogate escapes.") from None
+
+
 def check_json_value(value: Any) -> None:
-    """Refuse NUL characters (PostgreSQL cannot store them) and deep nesting."""
+    """Refuse NUL characters and lone surrogates (PostgreSQL cannot store them) and
+    deep nesting."""
     stack: list[tuple[Any, int]] = [(value, 0)]
     while stack:
         item, depth = stack.pop()
         if depth > MAX_DEPTH:
             raise ParseError(f"The JSON is nested more than {MAX_DEPTH} levels deep.")
         if isinstance(item, str):
-            if "\x00" in item:
-                raise ParseError("Text may not contain NUL characters.")
+            _check_text(item)
         elif isinstance(item, dict):
             for key, child in item.items():
-                if "\x00" in key:
-                    raise ParseError("Text may not contain NUL characters.")
+                _check_text(key)
                 stack.append((child, depth + 1))
         elif isinstance(item, list):
             stack.extend((child, depth + 1) for child in item)
@@ -44,7 +62,7 @@ class StrictJSONParser(JSONParser):
         if text.startswith("\ufeff"):
             text = text[1:]
         try:
-            data = json.loads(text, parse_constant=_reject_constant)
+            data = json.loads(text, parse_constant=_reject_constant, parse_float=_parse_float)
         except RecursionError:
             raise ParseError(f"The JSON is nested more than {MAX_DEPTH} levels deep.") from None
         except ValueError as exc:

@@ -27,7 +27,7 @@ def normalize_phone(raw: str, *, country: str) -> str:
     try:
         number = phonenumbers.parse(raw, country)
     except phonenumbers.NumberParseException:
-        raise NormalizationError(f"not a phone number for {country}") from None
+        raise NormalizationError(f"not a valid number for {country}") from None
     if not phonenumbers.is_valid_number(number):
         raise NormalizationError(f"not a valid number for {country}")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)

@@ -172,6 +172,10 @@ def _url(value: object, label: str, errors: _Errors) -> str:
     if not isinstance(value, str) or len(value) > MAX_URL_LENGTH:
         errors.add(label, f"Must be a web address of at most {MAX_URL_LENGTH} characters.")
         return ""
+    if not value.isprintable():
+        # URLValidator lets NUL and lone surrogates through in the path; PostgreSQL does not.
+        errors.add(label, "Contains control characters.")
+        return ""
     try:
         _url_validator(value.strip())
     except ValidationError:
@@ -260,7 +264,17 @@ def _attributes(data: Mapping, draft: LeadDraft, errors: _Errors) -> None:
     if not isinstance(attributes, dict):
         errors.add("attributes", "Must be an object.")
         return
-    if len(json.dumps(attributes, ensure_ascii=False).encode()) > MAX_ATTRIBUTES_BYTES:
+    try:
+        encoded = json.dumps(attributes, ensure_ascii=False, allow_nan=False).encode()
+    except (ValueError, UnicodeEncodeError):
+        # Uploads reach here without the API's JSON parser: jsonb refuses NaN, Infinity
+        # and lone surrogates.
+        errors.add("attributes", "Numbers must be finite and text valid Unicode.")
+        return
+    if b"\\u0000" in encoded:
+        errors.add("attributes", "Text may not contain NUL characters.")
+        return
+    if len(encoded) > MAX_ATTRIBUTES_BYTES:
         errors.add("attributes", f"At most {MAX_ATTRIBUTES_BYTES // 1024} KB.")
         return
     validator = attribute_validator(draft.segment)
