@@ -50,3 +50,38 @@ def organization_api_keys(*, organization: Organization) -> QuerySet[ApiKey]:
         .select_related("created_by")
         .order_by("-created_at")
     )
+
+
+def membership_of_user(*, user: User, organization_id: object) -> Membership | None:
+    """The person's membership of that organization, or None if they are not in it."""
+    return (
+        Membership.objects.select_related("organization")
+        .filter(user=user, organization_id=organization_id)
+        .first()
+    )
+
+
+def organization_member(*, organization: Organization, membership_id: object) -> Membership | None:
+    return (
+        Membership.objects.select_related("organization", "user")
+        .filter(organization=organization, pk=membership_id)
+        .first()
+    )
+
+
+def organization_invitation(
+    *, organization: Organization, invitation_id: object
+) -> Invitation | None:
+    return (
+        Invitation.objects.select_related("organization")
+        .filter(organization=organization, pk=invitation_id)
+        .first()
+    )
+
+
+def organization_api_key(*, organization: Organization, api_key_id: object) -> ApiKey | None:
+    return (
+        ApiKey.objects.select_related("created_by")
+        .filter(organization=organization, pk=api_key_id)
+        .first()
+    )

@@ -156,3 +156,21 @@ def member_remove(*, membership: Membership, by: User) -> None:
     if membership.role == MemberRole.OWNER and owners.count() <= 1:
         raise Conflict("An organization needs at least one owner.")
     membership.delete()
+
+
+@transaction.atomic
+def organization_update(*, organization: Organization, name: str, by: User) -> Organization:
+    """Rename an organization (owners only). Its kind is fixed once leads exist."""
+    _require_owner(organization=organization, user=by)
+    name = (name or "").strip()
+    if not name:
+        raise ValidationFailed(
+            "The name is required.", fields={"name": ["This field is required."]}
+        )
+    if len(name) > 200:
+        raise ValidationFailed(
+            "The name is too long.", fields={"name": ["At most 200 characters."]}
+        )
+    Organization.objects.filter(pk=organization.pk).update(name=name)
+    organization.name = name
+    return organization

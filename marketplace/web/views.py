@@ -1,16 +1,41 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
+
+from marketplace.selectors.dashboards import (
+    buyer_dashboard,
+    moderator_dashboard,
+    supplier_dashboard,
+)
+from marketplace.web.access import render_page
 
 
 def home(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("dashboard")
-    return render(request, "marketplace/home.html")
+    return render_page(request, "marketplace/home.html")
 
 
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
-    return render(request, "marketplace/dashboard.html")
+    organization = request.organization
+    is_moderator = request.user.is_moderator
+    if organization is None and not is_moderator:
+        return redirect("organization_create")
+    return render_page(
+        request,
+        "marketplace/dashboard.html",
+        {
+            "supplier": supplier_dashboard(supplier=organization)
+            if organization is not None and organization.is_supplier
+            else None,
+            "buyer": buyer_dashboard(buyer=organization)
+            if organization is not None and organization.is_buyer
+            else None,
+            "moderation": moderator_dashboard() if is_moderator else None,
+            "currency": settings.CURRENCY,
+        },
+    )

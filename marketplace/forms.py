@@ -1,0 +1,80 @@
+"""Forms of the web pages. They check the shape of the input; the services
+decide the business rules and their errors are put back on the form."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from marketplace.errors import ApplicationError
+from marketplace.models import MemberRole, OrganizationKind
+
+
+class ServiceErrorsMixin:
+    """Puts a service's ``ValidationFailed.fields`` next to the fields they name."""
+
+    def add_service_error(self, error: ApplicationError) -> None:
+        placed = False
+        for name, problems in (error.fields or {}).items():
+            target = name if name in self.fields else None
+            for problem in problems:
+                self.add_error(target, problem)
+                placed = True
+        if not placed:
+            self.add_error(None, error.message)
+
+
+class OrganizationCreateForm(ServiceErrorsMixin, forms.Form):
+    name = forms.CharField(
+        label=_("Organization name"),
+        max_length=200,
+        help_text=_("Your company's name, as buyers and suppliers will see it."),
+        widget=forms.TextInput(attrs={"autocomplete": "organization"}),
+    )
+    kind = forms.ChoiceField(
+        label=_("What will you do on Leadmarket?"),
+        choices=[
+            (OrganizationKind.SUPPLIER, _("Sell leads (supplier)")),
+            (OrganizationKind.BUYER, _("Buy leads (buyer)")),
+            (OrganizationKind.BOTH, _("Both sell and buy")),
+        ],
+        widget=forms.RadioSelect,
+    )
+
+
+class OrganizationUpdateForm(ServiceErrorsMixin, forms.Form):
+    name = forms.CharField(
+        label=_("Organization name"),
+        max_length=200,
+        widget=forms.TextInput(attrs={"autocomplete": "organization"}),
+    )
+
+
+class InvitationForm(ServiceErrorsMixin, forms.Form):
+    email = forms.EmailField(
+        label=_("Email address"),
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "off"}),
+    )
+    role = forms.ChoiceField(
+        label=_("Role"),
+        choices=[
+            (MemberRole.MEMBER, _("Member — uses the organization")),
+            (MemberRole.OWNER, _("Owner — also manages members and API keys")),
+        ],
+        initial=MemberRole.MEMBER,
+    )
+
+
+class ApiKeyForm(ServiceErrorsMixin, forms.Form):
+    name = forms.CharField(
+        label=_("Key name"),
+        max_length=100,
+        help_text=_("Where the key is used, e.g. “Landing pages” or “CRM export”."),
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+
+
+class OrganizationSwitchForm(forms.Form):
+    organization = forms.UUIDField()
+    next = forms.CharField(required=False, max_length=2000)
