@@ -10,7 +10,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from marketplace.errors import ApplicationError, Conflict
+from marketplace.errors import ApplicationError, Conflict, ValidationFailed
 from marketplace.models import IdempotencyRecord
 
 MAX_KEY_LENGTH = 255
@@ -64,7 +64,7 @@ def idempotency_claim(
                 IdempotencyRecord.objects.filter(pk=existing.pk).delete()
                 continue
             if existing.body_hash != fingerprint:
-                raise ApplicationError(
+                raise ValidationFailed(
                     "This Idempotency-Key was already used for a different request.",
                     code="idempotency_key_reused",
                 ) from None
