@@ -44,7 +44,7 @@ INVALID = 400
 @login_required
 @require_http_methods(["GET", "POST"])
 def organization_create_view(request: HttpRequest) -> HttpResponse:
-    form = OrganizationCreateForm(request.POST or None)
+    form = OrganizationCreateForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             organization = organization_create(
