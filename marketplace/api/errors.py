@@ -79,7 +79,8 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
     set_rollback()
     code = next((c for cls, c in _DRF_CODES.items() if isinstance(exc, cls)), "error")
     if isinstance(exc, exceptions.ValidationError):
-        status_code = status.HTTP_400_BAD_REQUEST
+        # The contract answers validation_failed with 422, whoever raised it.
+        status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
         body = error_body(code, "Some fields are not valid.", _flatten_fields(exc.detail))
     else:
         status_code = exc.status_code

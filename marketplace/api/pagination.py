@@ -16,7 +16,7 @@ class CursorPagination(pagination.CursorPagination):
 
     def get_page_size(self, request) -> int:
         raw = request.query_params.get(self.page_size_query_param)
-        if raw is None:
+        if not raw:  # absent or "?limit=": like the empty filters, the default
             return self.page_size
         try:
             value = int(raw)

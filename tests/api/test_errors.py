@@ -161,3 +161,19 @@ def test_errors_are_never_cached(anonymous):
     response = anonymous.get(LEADS_URL)
 
     assert "no-store" in response["Cache-Control"]
+
+
+def test_drf_validation_errors_are_422_with_flattened_fields():
+    from rest_framework.exceptions import ValidationError
+
+    request = APIRequestFactory().post("/api/v1/anything/")
+    exc = ValidationError({"amount": ["Too small."], "consent": {"text": ["Required."]}})
+
+    response = exception_handler(exc, {"request": request})
+
+    assert response.status_code == 422
+    assert response.data["error"]["code"] == "validation_failed"
+    assert response.data["error"]["fields"] == {
+        "amount": ["Too small."],
+        "consent.text": ["Required."],
+    }
