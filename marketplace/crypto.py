@@ -71,3 +71,83 @@ class EncryptedTextField(models.TextField):
         if value is None or value == "":
             return value
         return encrypt_text(value)
+
+
+@lru_cache(maxsize=4)
+def _primary_fernet(keys: tuple[str, ...]) -> Fernet:
+    _multi_fernet(keys)  # the same check, and message, for a malformed key
+    return Fernet(keys[0].encode())
+
+
+def encrypted_fields() -> list[tuple[type[models.Model], list[EncryptedTextField]]]:
+    """Every concrete model with encrypted columns, and those columns."""
+    from django.apps import apps
+
+    found = []
+    for model in apps.get_models():
+        if model._meta.proxy or not model._meta.managed:
+            continue
+        fields = [f for f in model._meta.concrete_fields if isinstance(f, EncryptedTextField)]
+        if fields:
+            found.append((model, fields))
+    return found
+
+
+class UndecryptableValue(Exception):
+    """A stored token that no key of FIELD_ENCRYPTION_KEYS opens."""
+
+
+def encrypted_values_rotate(*, batch_size: int = 500) -> int:
+    """Re-encrypt every stored value with the first key of FIELD_ENCRYPTION_KEYS.
+
+    Values already under the first key are left alone, so a second run changes
+    nothing (and a run interrupted half-way can simply be started again). Each
+    batch is one transaction with its rows locked, so a concurrent write (a
+    wipe, an edit) is never overwritten by an older token. Returns the number
+    of values re-encrypted.
+    """
+    from django.db import transaction
+    from django.db.models.functions import Cast
+
+    keys = tuple(settings.FIELD_ENCRYPTION_KEYS)
+    multi = _multi_fernet(keys)
+    primary = _primary_fernet(keys)
+    rotated = 0
+    for model, fields in encrypted_fields():
+        # Cast to plain text: the raw tokens, without EncryptedTextField decrypting them.
+        raw = {f"_raw_{field.attname}": Cast(field.attname, models.TextField()) for field in fields}
+        last_pk = None
+        while True:
+            with transaction.atomic():
+                rows = model._base_manager.order_by("pk").annotate(**raw)
+                if last_pk is not None:
+                    rows = rows.filter(pk__gt=last_pk)
+                batch = list(rows.select_for_update(of=("self",)).values("pk", *raw)[:batch_size])
+                for row in batch:
+                    changes = {}
+                    for field in fields:
+                        token = row[f"_raw_{field.attname}"]
+                        if not token:
+                            continue
+                        try:
+                            primary.decrypt(token.encode())
+                            continue  # already under the first key
+                        except InvalidToken:
+                            pass
+                        try:
+                            new_token = multi.rotate(token.encode()).decode()
+                        except InvalidToken:
+                            raise UndecryptableValue(
+                                f"{model._meta.label} {row['pk']} {field.name}: no key of "
+                                "FIELD_ENCRYPTION_KEYS decrypts it."
+                            ) from None
+                        changes[field.attname] = models.Value(
+                            new_token, output_field=models.TextField()
+                        )
+                    if changes:
+                        model._base_manager.filter(pk=row["pk"]).update(**changes)
+                        rotated += len(changes)
+            if len(batch) < batch_size:
+                break
+            last_pk = batch[-1]["pk"]
+    return rotated
