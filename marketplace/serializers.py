@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from marketplace.models import Lead, Segment
 from marketplace.money import currency, format_cents
 
 
+@extend_schema_field({"type": "string", "pattern": r"^-?[0-9]+\.[0-9]{2}$", "example": "12.50"})
 class MoneyField(serializers.Field):
     """Cents in the model → "12.50" in JSON (read-only)."""
 
@@ -19,6 +22,7 @@ class MoneyField(serializers.Field):
         return format_cents(value)
 
 
+@extend_schema_field(OpenApiTypes.STR)
 class CurrencyField(serializers.Field):
     def __init__(self, **kwargs) -> None:
         super().__init__(read_only=True, source="*", **kwargs)
@@ -49,15 +53,17 @@ class SegmentSerializer(serializers.ModelSerializer):
             "return_reasons",
         ]
 
-    def to_representation(self, instance: Segment) -> dict:
-        # "fields" (the attribute schema) cannot be a declared field: a serializer's own
-        # ``fields`` attribute would be shadowed.
-        data = super().to_representation(instance)
+    def get_fields(self) -> dict:
+        # "fields" (the attribute schema) cannot be declared as a class attribute: it would
+        # shadow the serializer's own ``fields``. Added here, it is also in the OpenAPI schema.
+        fields = super().get_fields()
         return {
-            "slug": data.pop("slug"),
-            "name": data.pop("name"),
-            "fields": instance.fields,
-            **data,
+            "slug": fields.pop("slug"),
+            "name": fields.pop("name"),
+            "fields": serializers.JSONField(
+                read_only=True, help_text="JSON schema of the segment's lead attributes."
+            ),
+            **fields,
         }
 
     def get_return_reasons(self, segment: Segment) -> list[dict]:
@@ -71,7 +77,7 @@ class LeadReceiptSerializer(serializers.ModelSerializer):
 
     segment = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     price = MoneyField(source="price_cents")
-    cpa_price = MoneyField(source="cpa_price_cents")
+    cpa_price = MoneyField(source="cpa_price_cents", allow_null=True)
     currency = CurrencyField()
 
     class Meta:
@@ -104,7 +110,7 @@ class LeadDetailSerializer(serializers.ModelSerializer):
     segment = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     consent = ConsentSerializer(source="*", read_only=True)
     price = MoneyField(source="price_cents")
-    cpa_price = MoneyField(source="cpa_price_cents")
+    cpa_price = MoneyField(source="cpa_price_cents", allow_null=True)
     currency = CurrencyField()
     sales_remaining = serializers.IntegerField(read_only=True)
 

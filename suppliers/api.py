@@ -13,13 +13,58 @@ from marketplace.api.errors import error_body
 from marketplace.api.idempotency import idempotent
 from marketplace.api.pagination import CursorPagination
 from marketplace.api.permissions import IsSupplier, acting_organization
+from marketplace.api.schema import error_responses, page_of
 from marketplace.errors import ValidationFailed
-from marketplace.models import Lead, LeadStatus, RejectionReason
+from marketplace.models import Lead, LeadSource, LeadStatus, RejectionReason, Temperature
 from marketplace.serializers import LeadDetailSerializer, LeadReceiptSerializer
+from suppliers.intake.validation import TIMELINES
 from suppliers.selectors import supplier_leads
 from suppliers.services import IntakeResult, lead_submit, lead_submit_batch
 
 _REASON_TEXT = dict(RejectionReason.choices)
+
+
+class _ConsentInput(serializers.Serializer):
+    text = serializers.CharField()
+    captured_at = serializers.DateTimeField()
+    ip = serializers.IPAddressField(required=False, allow_null=True)
+    page_url = serializers.URLField(required=False, allow_null=True)
+    certificate_url = serializers.URLField(required=False, allow_null=True)
+
+
+class _QualificationInput(serializers.Serializer):
+    budget = serializers.BooleanField(required=False, allow_null=True)
+    authority = serializers.BooleanField(required=False, allow_null=True)
+    need = serializers.BooleanField(required=False, allow_null=True)
+    timeline = serializers.ChoiceField(choices=TIMELINES, required=False, allow_null=True)
+
+
+class LeadInputSerializer(serializers.Serializer):
+    """The lead as sent: documentation only; ``validate_lead`` is the one implementation."""
+
+    segment = serializers.SlugField(help_text="See GET /api/v1/segments/.")
+    external_id = serializers.CharField(max_length=128)
+    first_name = serializers.CharField(max_length=100)
+    last_name = serializers.CharField(max_length=100, required=False)
+    phone = serializers.CharField(required=False, help_text="Phone and/or email is required.")
+    email = serializers.EmailField(required=False)
+    country = serializers.CharField(min_length=2, max_length=2, help_text="ISO 3166, e.g. PL.")
+    region = serializers.CharField(required=False, help_text="ISO 3166-2, e.g. PL-MZ.")
+    city = serializers.CharField(max_length=128, required=False)
+    postal_code = serializers.CharField(max_length=16, required=False)
+    temperature = serializers.ChoiceField(choices=Temperature.choices, required=False)
+    source = serializers.ChoiceField(choices=LeadSource.choices, required=False)
+    captured_at = serializers.DateTimeField(required=False)
+    consent = _ConsentInput()
+    qualification = _QualificationInput(required=False)
+    attributes = serializers.DictField(
+        required=False, help_text="As the segment's JSON schema (its ``fields``) describes."
+    )
+    price = serializers.CharField(required=False, help_text='A decimal string: "12.50".')
+    cpa_price = serializers.CharField(
+        required=False, allow_null=True, help_text="null: CPA is not offered."
+    )
+    max_sales = serializers.IntegerField(min_value=1, required=False)
 
 
 def rejection_error(lead: Lead) -> tuple[int, dict]:
@@ -50,7 +95,10 @@ class LeadListCreateApi(APIView):
             OpenApiParameter("limit", int),
             OpenApiParameter("cursor", str),
         ],
-        responses=LeadDetailSerializer(many=True),
+        responses={
+            200: page_of(LeadDetailSerializer(many=True), "LeadPage"),
+            **error_responses(401, 403, 422),
+        },
     )
     def get(self, request: Request) -> Response:
         lead_status = request.query_params.get("status") or None
@@ -68,7 +116,14 @@ class LeadListCreateApi(APIView):
         page = paginator.paginate_queryset(leads, request, view=self)
         return paginator.get_paginated_response(LeadDetailSerializer(page, many=True).data)
 
-    @extend_schema(request=dict, responses={201: LeadReceiptSerializer, 200: LeadReceiptSerializer})
+    @extend_schema(
+        request=LeadInputSerializer,
+        responses={
+            201: LeadReceiptSerializer,
+            200: LeadReceiptSerializer,
+            **error_responses(400, 401, 403, 409, 413, 415, 422, 429),
+        },
+    )
     @idempotent
     def post(self, request: Request) -> Response:
         result = lead_submit(supplier=acting_organization(request), payload=request.data)
@@ -80,13 +135,14 @@ class LeadBatchApi(APIView):
     permission_classes = [IsSupplier]
 
     @extend_schema(
-        request=inline_serializer(
-            "LeadBatch", {"leads": serializers.ListField(child=serializers.DictField())}
-        ),
-        responses=inline_serializer(
-            "LeadBatchResult",
-            {"results": serializers.ListField(child=serializers.DictField())},
-        ),
+        request=inline_serializer("LeadBatch", {"leads": LeadInputSerializer(many=True)}),
+        responses={
+            200: inline_serializer(
+                "LeadBatchResult",
+                {"results": serializers.ListField(child=serializers.DictField())},
+            ),
+            **error_responses(400, 401, 403, 413, 415, 422, 429),
+        },
     )
     @idempotent
     def post(self, request: Request) -> Response:
