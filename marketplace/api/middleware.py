@@ -43,6 +43,8 @@ class ApiGuardMiddleware:
         try:
             length = int(raw_length)
         except ValueError:
+            length = -1
+        if length < 0:
             return error_response(400, "malformed_request", "Content-Length is not a number.")
         limit = body_limit_for(request.path)
         if length > limit:

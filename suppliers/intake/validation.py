@@ -122,6 +122,7 @@ def _text(
     max_length: int,
     required: bool = False,
     label: str | None = None,
+    multiline: bool = False,
 ) -> str:
     label = label or name
     value = data.get(name)
@@ -136,7 +137,10 @@ def _text(
     if len(value) > max_length:
         errors.add(label, f"At most {max_length} characters.")
         return ""
-    if not value.isprintable():
+    printable = (
+        value.replace("\r\n", "\n").replace("\n", " ").replace("\t", " ") if multiline else value
+    )
+    if not printable.isprintable():
         errors.add(label, "Contains control characters.")
         return ""
     return value
@@ -212,7 +216,7 @@ def _consent(data: Mapping, draft: LeadDraft, errors: _Errors, now: datetime) ->
     for unknown in sorted(set(consent) - CONSENT_FIELDS):
         errors.add(f"consent.{unknown}", "Unknown field.")
     draft.consent_text = _text(
-        consent, "text", errors, max_length=MAX_TEXT_LENGTH, label="consent.text"
+        consent, "text", errors, max_length=MAX_TEXT_LENGTH, label="consent.text", multiline=True
     )
     draft.consent_captured_at = _timestamp(
         consent.get("captured_at"), "consent.captured_at", errors, now=now

@@ -110,10 +110,11 @@ def test_413_without_a_key_too(anonymous):
     assert_envelope(anonymous.generic("POST", LEADS_URL, body, "application/json"), status=413)
 
 
-def test_bad_content_length_is_400():
+@pytest.mark.parametrize("length", ["ten", "-5"])
+def test_bad_content_length_is_400(length):
     from django.test import Client
 
-    response = Client().generic("POST", LEADS_URL, b"{}", "application/json", CONTENT_LENGTH="ten")
+    response = Client().generic("POST", LEADS_URL, b"{}", "application/json", CONTENT_LENGTH=length)
 
     assert_envelope(response, status=400, code="malformed_request")
 

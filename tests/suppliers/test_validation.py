@@ -199,3 +199,13 @@ def test_validator_refuses_what_postgresql_cannot_store(overrides, field):
         validate_lead(lead_payload(**overrides), segments=segments, now=timezone.now())
 
     assert (field or "consent.page_url") in caught.value.fields
+
+
+def test_consent_wording_may_have_line_breaks_but_no_other_control_characters(supplier_a):
+    wording = "I agree to be contacted.\r\nBy phone and email.\tThank you."
+    ok = post_lead(supplier_a, lead_payload(consent=_consent(text=wording)))
+    bad = post_lead(supplier_a, lead_payload(external_id="bell", consent=_consent(text="Yes\x07")))
+
+    assert ok.status_code == 201, ok.content
+    assert "consent.text" in assert_envelope(bad, status=422, code="validation_failed")["fields"]
+    assert lead_count() == 1
