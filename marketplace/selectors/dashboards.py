@@ -78,6 +78,7 @@ class RecentLead:
     status: str
     status_label: str
     rejection_reasons: list[str]
+    rejection_labels: list[str]
     name: str
     masked_phone: str
     country: str
@@ -168,6 +169,12 @@ def _reason_counts(leads) -> list[ReasonCount]:
     )
 
 
+def _short_reason(code: str) -> str:
+    """ "Duplicate: the same person…" → "Duplicate": the label's head, for tight tables."""
+    label = dict(RejectionReason.choices).get(code, code)
+    return str(label).split(":", 1)[0]
+
+
 def supplier_dashboard(*, supplier: Organization) -> SupplierDashboard:
     leads = Lead.objects.filter(supplier=supplier)
     counts = _counts(leads.aggregate(**_count_aggregates()))
@@ -190,6 +197,7 @@ def supplier_dashboard(*, supplier: Organization) -> SupplierDashboard:
             status=lead.status,
             status_label=status_labels.get(lead.status, lead.status),
             rejection_reasons=list(lead.rejection_reasons or []),
+            rejection_labels=[_short_reason(code) for code in lead.rejection_reasons or []],
             name=" ".join(part for part in (lead.first_name, lead.last_name[:1]) if part)
             + ("." if lead.last_name else ""),
             masked_phone=mask_phone(lead.phone),
