@@ -11,6 +11,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from marketplace.api.permissions import acting_organization
 from marketplace.errors import ApplicationError
 from marketplace.services.idempotency import (
     StoredResponse,
@@ -25,7 +26,11 @@ HEADER = "Idempotency-Key"
 def _scope(request: Request) -> str:
     if request.auth is not None and hasattr(request.auth, "key_hash"):
         return f"key:{request.auth.pk}"
-    return f"user:{request.user.pk}"
+    # A browser session acts for the organization chosen in it: a person in two
+    # organizations must not get one organization's answer replayed in the other.
+    organization = acting_organization(request)
+    suffix = f":{organization.pk.hex}" if organization is not None else ""
+    return f"user:{request.user.pk}{suffix}"
 
 
 def idempotent(handler: Callable) -> Callable:

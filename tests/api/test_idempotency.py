@@ -187,3 +187,27 @@ def test_without_a_key_nothing_is_recorded(supplier_a):
     assert _post(supplier_a.api(), lead_payload(), None).status_code == 201
 
     assert IdempotencyRecord.objects.count() == 0
+
+
+def test_browser_keys_are_scoped_per_acting_organization(supplier_a):
+    from marketplace.middleware import SESSION_ORGANIZATION_KEY
+    from marketplace.models import OrganizationKind
+    from marketplace.services.organizations import organization_create
+
+    second = organization_create(
+        name="Second Supplier", kind=OrganizationKind.SUPPLIER, owner=supplier_a.user
+    )
+    browser = supplier_a.browser()
+
+    first = _post(browser, lead_payload(), "k-browser")
+    session = browser.session
+    session[SESSION_ORGANIZATION_KEY] = str(second.pk)
+    session.save()
+    other = _post(browser, lead_payload(), "k-browser")
+
+    assert first.status_code == 201
+    # judged afresh for the second organization (the same person: a duplicate), not replayed
+    assert other.status_code == 409, other.content
+    assert "Idempotent-Replayed" not in other
+    assert Lead.objects.filter(supplier=second).count() == 1
+    assert Lead.objects.filter(supplier=supplier_a.organization).count() == 1
