@@ -199,3 +199,57 @@ def test_signup_with_hostile_input_shows_form_errors(client, data):
     assert b"errorlist" in response.content
     assert not User.objects.exists()
     assert not mail.outbox
+
+
+def _current_totp(secret: str) -> str:
+    from allauth.mfa.totp.internal.auth import (
+        format_hotp_value,
+        hotp_value,
+        yield_hotp_counters_from_time,
+    )
+
+    counter = next(iter(yield_hotp_counters_from_time()))
+    return format_hotp_value(hotp_value(secret, counter))
+
+
+def test_totp_activation_recovery_codes_and_sign_in_with_a_code(client, supplier_a):
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.totp.internal.auth import SECRET_SESSION_KEY
+
+    # given: signed in and re-authenticated
+    client.post(reverse("account_login"), {"login": supplier_a.user.email, "password": PASSWORD})
+    client.post(
+        reverse("account_reauthenticate") + "?next=" + reverse("mfa_activate_totp"),
+        {"password": PASSWORD},
+    )
+    client.get(reverse("mfa_activate_totp"))
+    secret = client.session[SECRET_SESSION_KEY]
+
+    # when: a wrong code, then the right one
+    wrong = client.post(reverse("mfa_activate_totp"), {"code": "000000"})
+    assert wrong.status_code == 200
+    assert b'class="errorlist"' in wrong.content
+    assert not Authenticator.objects.filter(user=supplier_a.user).exists()
+    response = client.post(reverse("mfa_activate_totp"), {"code": _current_totp(secret)})
+
+    # then: TOTP and recovery codes exist, and their pages render in our layout
+    assert response.status_code == 302
+    kinds = set(Authenticator.objects.filter(user=supplier_a.user).values_list("type", flat=True))
+    assert kinds == {"totp", "recovery_codes"}
+    codes = client.get(reverse("mfa_view_recovery_codes"))
+    assert codes.status_code == 200
+    assert b'id="recovery_codes"' in codes.content
+    assert b"settings-shell" in codes.content
+    assert client.get(reverse("mfa_deactivate_totp")).status_code == 200
+
+    # and: the next sign-in asks for a code before letting them in
+    client.post(reverse("account_logout"))
+    response = client.post(
+        reverse("account_login"), {"login": supplier_a.user.email, "password": PASSWORD}
+    )
+    assert response.status_code == 302
+    assert response.url == reverse("mfa_authenticate")
+    assert "_auth_user_id" not in client.session
+    page = client.get(reverse("mfa_authenticate"))
+    assert page.status_code == 200
+    assert b'class="auth-card"' in page.content
