@@ -4,6 +4,7 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.views.decorators.http import require_GET
 
 from marketplace.selectors.dashboards import (
     buyer_dashboard,
@@ -13,6 +14,7 @@ from marketplace.selectors.dashboards import (
 from marketplace.web.access import render_page
 
 
+@require_GET
 def home(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("dashboard")
@@ -20,6 +22,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_GET
 def dashboard(request: HttpRequest) -> HttpResponse:
     organization = request.organization
     is_moderator = request.user.is_moderator

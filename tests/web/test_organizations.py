@@ -223,3 +223,13 @@ def test_forms_are_csrf_protected(supplier_a):
     response = client.post(reverse("api_key_create"), {"name": "No token"})
     assert response.status_code == 403
     assert Organization.objects.get(pk=supplier_a.organization.pk).api_keys.count() == 1
+
+
+def test_read_only_pages_refuse_post(client, supplier_a):
+    assert client.post(reverse("home")).status_code == 405
+    assert client.post(reverse("dashboard")).status_code == 302  # sign in first
+    signed_in = browser(supplier_a.user)
+    assert signed_in.post(reverse("home")).status_code == 405
+    assert signed_in.post(reverse("dashboard")).status_code == 405
+    assert signed_in.post(reverse("organization_settings")).status_code == 405
+    assert signed_in.post(reverse("api_key_list")).status_code == 405
