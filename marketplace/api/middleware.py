@@ -51,6 +51,12 @@ class ApiGuardMiddleware:
             return error_response(
                 413, "too_large", f"The request body is larger than {limit // 1024} KB."
             )
+        if "\x00" in request.path or any(
+            "\x00" in key or any("\x00" in value for value in values)
+            for key, values in request.GET.lists()
+        ):
+            # PostgreSQL cannot compare with text holding NUL: a filter would fail with a 500.
+            return error_response(400, "malformed_request", "The address contains a NUL byte.")
         response = self.get_response(request)
         if response.status_code >= 400 and not _is_json(response):
             code, message = _ENVELOPES.get(

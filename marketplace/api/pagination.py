@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import pagination
+from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
 from marketplace.errors import ValidationFailed
@@ -13,6 +15,13 @@ class CursorPagination(pagination.CursorPagination):
     page_size = 50
     page_size_query_param = "limit"
     max_page_size = 200
+
+    def paginate_queryset(self, queryset, request, view=None):
+        try:
+            return super().paginate_queryset(queryset, request, view)
+        except DjangoValidationError:
+            # A forged cursor whose position is not an id ("p=abc"): the filter refuses it.
+            raise NotFound(self.invalid_cursor_message) from None
 
     def get_page_size(self, request) -> int:
         raw = request.query_params.get(self.page_size_query_param)

@@ -68,8 +68,14 @@ def test_unknown_objects_are_404_in_the_envelope():
         assert response.data["error"]["fields"] == {}
 
 
-def test_invalid_cursor_is_404_in_the_envelope(supplier_a):
-    response = supplier_a.api().get(LEADS_URL + "?cursor=bad")
+@pytest.mark.parametrize("raw", [None, "p=abc", "p=2026&r=1", "p=\x00", "o=-5", "o=x"])
+def test_invalid_or_forged_cursor_is_404_in_the_envelope(supplier_a, raw):
+    import base64
+
+    supplier_a.api().post(LEADS_URL, lead_payload(), format="json")
+    cursor = "bad" if raw is None else base64.b64encode(raw.encode()).decode()
+
+    response = supplier_a.api().get(LEADS_URL, {"cursor": cursor})
 
     assert_envelope(response, status=404, code="not_found")
 
@@ -178,3 +184,29 @@ def test_drf_validation_errors_are_422_with_flattened_fields():
         "amount": ["Too small."],
         "consent.text": ["Required."],
     }
+
+
+@pytest.mark.parametrize(
+    "query", ["segment=%00", "status=a%00", "limit=%00", "cursor=%00", "x%00=1"]
+)
+def test_hostile_query_strings_are_4xx_not_500(supplier_a, query):
+    client = supplier_a.api()
+    client.raise_request_exception = False
+
+    response = client.get(f"{LEADS_URL}?{query}")
+
+    assert 400 <= response.status_code < 500, response.content
+    assert_envelope(response, status=response.status_code)
+
+
+def test_invalid_utf8_in_a_filter_finds_nothing(supplier_a):
+    response = supplier_a.api().get(f"{LEADS_URL}?segment=%FF")
+
+    assert response.status_code == 200
+    assert response.json()["results"] == []
+
+
+def test_nul_in_the_path_is_refused(supplier_a):
+    response = supplier_a.api().get("/api/v1/leads%00/")
+
+    assert_envelope(response, status=400, code="malformed_request")
