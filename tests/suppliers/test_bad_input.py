@@ -251,3 +251,38 @@ def test_generated_json_never_gets_a_5xx(supplier_a, body):
     assert response.status_code < 500, (body, response.content[:300])
     if response.status_code >= 400:
         assert_envelope(response, status=response.status_code)
+
+
+@settings(
+    max_examples=50,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(items=st.lists(st.one_of(json_values, lead_like), min_size=1, max_size=5))
+def test_generated_batches_never_get_a_5xx(supplier_a, items):
+    Lead.objects.all().delete()
+
+    response = post_raw(supplier_a, json.dumps({"leads": items}).encode(), url=BATCH_URL)
+
+    assert response.status_code < 500, (items, response.content[:300])
+    if response.status_code == 200:
+        assert len(response.json()["results"]) == len(items)
+
+
+@settings(
+    max_examples=50,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    params=st.dictionaries(
+        st.sampled_from(["status", "segment", "limit", "cursor", "other"]), st.text(max_size=40)
+    )
+)
+def test_generated_list_queries_never_get_a_5xx(supplier_a, params):
+    client = supplier_a.api()
+    client.raise_request_exception = False
+
+    response = client.get(LEADS_URL, params)
+
+    assert response.status_code < 500, (params, response.content[:300])
