@@ -147,12 +147,12 @@ def wait_until_ready(base: str, key: str, server: subprocess.Popen, *, seconds: 
             raise SystemExit(f"gunicorn exited with code {server.returncode}; see its log.")
         try:
             response = requests.get(
-                f"{base}/api/v1/segments/", headers={"Authorization": f"Bearer {key}"}, timeout=2
+                f"{base}/api/v1/segments/", headers={"Authorization": f"Bearer {key}"}, timeout=5
             )
             if response.status_code == 200:
                 return
-        except requests.ConnectionError:
-            pass
+        except requests.RequestException:
+            pass  # not listening yet, or workers still importing
         time.sleep(0.2)
     raise SystemExit(f"gunicorn did not answer within {seconds:.0f} s.")
 
@@ -346,6 +346,7 @@ def main() -> int:
         base = f"http://{HOST}:{port}"
         wait_until_ready(base, key, server, seconds=30)
         setup_seconds = time.perf_counter() - started
+        load_before = os.getloadavg()[0]
 
         # Warm every worker up (imports, connections, compiled schemas); not measured.
         run_single(base, key, count=4 * args.workers, clients=args.workers, first=WARM_UP_FIRST)
@@ -358,6 +359,7 @@ def main() -> int:
             clients=args.batch_clients,
             first=args.single,
         )
+        load_after = os.getloadavg()[0]
     finally:
         if server is not None:
             server.terminate()
@@ -371,7 +373,8 @@ def main() -> int:
     p99 = single.percentile(99)
     print(
         f"machine: {os.cpu_count()} cores; gunicorn {args.workers} x {args.worker_class}"
-        f" (threads {args.threads}); setup {setup_seconds:.1f} s"
+        f" (threads {args.threads}); setup {setup_seconds:.1f} s; load average"
+        f" {load_before:.1f} before, {load_after:.1f} after (other work on the machine skews it)"
     )
     print(single.report())
     print(batch.report())
