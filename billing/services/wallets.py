@@ -91,6 +91,10 @@ def adjustment_post(
             "Adjust an available or a payable balance.",
             fields={"account_kind": [", ".join(sorted(ADJUSTABLE_KINDS))]},
         )
+    if account_kind == AccountKind.BUYER_AVAILABLE:
+        check_parties(organization, None)
+    else:
+        check_parties(None, organization)
     key = idempotency_key or f"adjustment:{new_id()}"
 
     def post() -> Transaction:

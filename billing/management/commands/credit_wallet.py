@@ -12,34 +12,37 @@ from marketplace.models import Organization
 from marketplace.money import MoneyFormatError, format_cents, parse_amount
 
 
-def signed_amount(text: str) -> int:
-    """ "100.00" credits, "-25.00" debits; the rest of the rules are parse_amount's."""
-    text = text.strip()
-    sign = -1 if text.startswith("-") else 1
-    cents = parse_amount(text[1:] if sign < 0 else text)
+def positive_amount(text: str) -> int:
+    """parse_amount's rules (no exponents, at most two decimals, not absurdly large), not zero."""
+    if text.strip().startswith("-"):
+        raise MoneyFormatError("The amount cannot be negative; use --debit to take money out.")
+    cents = parse_amount(text)
     if cents == 0:
         raise MoneyFormatError("The amount cannot be zero.")
-    return sign * cents
+    return cents
 
 
 class Command(BaseCommand):
     help = (
         "A moderator's manual adjustment of an organization's available balance, recorded in the"
-        " ledger against platform adjustments. A negative amount debits. Prints the new"
+        " ledger against platform adjustments (--debit takes money out). Prints the new"
         " available balance."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--org", required=True, help="The organization's id.")
         parser.add_argument(
-            "--amount", required=True, help='A decimal amount such as "100.00" (negative debits).'
+            "--amount", required=True, help='A positive decimal amount such as "100.00".'
+        )
+        parser.add_argument(
+            "--debit", action="store_true", help="Take the amount out instead (never below zero)."
         )
         parser.add_argument("--reason", required=True, help="Why; shown on the ledger line.")
         parser.add_argument("--by", default="", help="Who asked for it (recorded as the actor).")
 
     def handle(self, *args: object, **options: object) -> None:
         try:
-            amount = signed_amount(str(options["amount"]))
+            amount = positive_amount(str(options["amount"]))
         except MoneyFormatError as exc:
             raise CommandError(f"Bad --amount: {exc}") from None
         try:
@@ -49,7 +52,7 @@ class Command(BaseCommand):
         try:
             posted = adjustment_post(
                 organization=organization,
-                amount_cents=amount,
+                amount_cents=-amount if options["debit"] else amount,
                 reason=str(options["reason"]),
                 actor=str(options["by"] or "manage.py credit_wallet"),
                 account_kind=AccountKind.BUYER_AVAILABLE,
