@@ -8,6 +8,7 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection, transaction
+from django.db.models import F
 
 from billing.models import Account, AccountKind, Transaction, TransactionKind
 from billing.services import cpl_charge, hold_release, sale_refund
@@ -107,12 +108,9 @@ def test_check_ledger_passes_on_an_empty_ledger():
 
 
 def test_check_ledger_fails_when_a_cached_balance_is_tampered_with(busy_ledger, buyer):
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "UPDATE billing_account SET balance_cents = balance_cents + 1"
-            " WHERE organization_id = %s AND kind = %s",
-            [buyer.pk, AccountKind.BUYER_AVAILABLE],
-        )
+    Account.objects.filter(organization=buyer, kind=AccountKind.BUYER_AVAILABLE).update(
+        balance_cents=F("balance_cents") + 1
+    )
     out = StringIO()
     with pytest.raises(CommandError, match=r"ledger FAILED: 1 problem\(s\) in 5 transactions"):
         call_command("check_ledger", stdout=out)
