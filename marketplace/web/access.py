@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import partial, wraps
+from functools import wraps
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
@@ -13,7 +13,6 @@ from django.shortcuts import redirect, render
 
 from marketplace.middleware import SESSION_ORGANIZATION_KEY
 from marketplace.models import MemberRole, Organization
-from marketplace.selectors.organizations import memberships_of_user
 
 View = Callable[..., HttpResponse]
 
@@ -51,13 +50,8 @@ def act_for(request: HttpRequest, organization: Organization) -> None:
 def render_page(
     request: HttpRequest, template: str, context: dict | None = None, *, status: int = 200
 ) -> HttpResponse:
-    """``render`` plus the top bar's organization switcher and the viewer's role.
-
-    The memberships are a callable so the query runs only if the template
-    shows the switcher.
-    """
+    """``render`` plus the viewer's role (the organization switcher comes from
+    ``marketplace.context_processors.organization``, on every page)."""
     page = {"is_owner": is_owner(request)}
-    if request.user.is_authenticated:
-        page["user_memberships"] = partial(memberships_of_user, user=request.user)
     page.update(context or {})
     return render(request, template, page, status=status)

@@ -199,5 +199,55 @@ MATRIX: dict[str, Route] = {
     # --- pages -------------------------------------------------------------------
     "home": Route("/", {"GET": signed_in(200, 302), "POST": everyone(405)}),
     "dashboard": Route("/dashboard/", {"GET": signed_in(302, 200), "POST": signed_in(302, 405)}),
+    # --- organizations (objects in the paths belong to supplier A) -----------------
+    # Form pages answer 400 with the form's errors for an empty POST.
+    "organization_create": Route(
+        "/organizations/new/", {"GET": signed_in(302, 200), "POST": signed_in(302, 400)}
+    ),
+    "organization_switch": Route(
+        "/organizations/switch/", {"GET": signed_in(302, 405), "POST": signed_in(302, 400)}
+    ),
+    "organization_settings": Route(
+        "/organization/", {"GET": roles(302, 200, 200, 302), "POST": roles(302, 405, 405, 302)}
+    ),
+    "organization_update": Route(
+        "/organization/details/",
+        {"GET": roles(302, 405, 405, 302), "POST": roles(302, 400, 400, 302)},
+    ),
+    "invitation_create": Route(
+        "/organization/invitations/",
+        {"GET": roles(302, 405, 405, 302), "POST": roles(302, 400, 400, 302)},
+    ),
+    "invitation_revoke": Route(
+        lambda world: f"/organization/invitations/{world['invitation'].pk}/revoke/",
+        {"GET": roles(302, 405, 405, 302), "POST": roles(302, 302, 404, 302, supplier_b=404)},
+    ),
+    "member_remove": Route(
+        lambda world: f"/organization/members/{world['member_of_a'].pk}/remove/",
+        {
+            "GET": roles(302, 200, 404, 302, supplier_b=404),
+            "POST": roles(302, 302, 404, 302, supplier_b=404),
+        },
+    ),
+    "api_key_list": Route(
+        "/organization/api-keys/",
+        {"GET": roles(302, 200, 200, 302), "POST": roles(302, 405, 405, 302)},
+    ),
+    "api_key_create": Route(
+        "/organization/api-keys/new/",
+        {"GET": roles(302, 405, 405, 302), "POST": roles(302, 400, 400, 302)},
+    ),
+    "api_key_revoke": Route(
+        lambda world: f"/organization/api-keys/{world['spare_key_of_a'].pk}/revoke/",
+        {
+            "GET": roles(302, 200, 404, 302, supplier_b=404),
+            "POST": roles(302, 302, 404, 302, supplier_b=404),
+        },
+    ),
+    # An invitation addressed to someone else: only its addressee may accept it.
+    "invitation_accept": Route(
+        lambda world: f"/invitations/{world['invitation_token']}/",
+        {"GET": roles(200, 403, 403, 403), "POST": roles(302, 403, 403, 403)},
+    ),
     "set_language": Route("/i18n/setlang/", {"GET": everyone(302), "POST": everyone(302)}),
 }

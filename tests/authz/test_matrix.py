@@ -16,8 +16,10 @@ from django.contrib import admin
 from django.contrib.auth.models import Group
 from rest_framework.test import APIClient
 
-from marketplace.models import Invitation
-from marketplace.services.organizations import invitation_create
+from billing.services import adjustment_post
+from marketplace.models import Membership
+from marketplace.services.api_keys import api_key_create
+from marketplace.services.organizations import invitation_create, user_create
 from suppliers.services import lead_submit
 from suppliers.suppression import suppression_add
 from tests.authz.matrix import MATRIX, PAGE_METHODS, ROLES, Route
@@ -33,6 +35,8 @@ ADMIN_MODEL_ACCESS: dict[str, frozenset[str]] = {
     "marketplace.invitation": frozenset({"view"}),
     "marketplace.user": frozenset({"view"}),
     "marketplace.suppression": frozenset({"view", "add", "delete"}),
+    "billing.account": frozenset({"view"}),
+    "billing.transaction": frozenset({"view"}),
     "auth.group": frozenset(),
     "account.emailaddress": frozenset(),
     "mfa.authenticator": frozenset(),
@@ -158,14 +162,24 @@ ROUTES = registered_routes()
 def world(cast) -> dict:
     supplier_a = cast["supplier_a"]
     lead_a = lead_submit(supplier=supplier_a.organization, payload=lead_payload()).lead
-    invitation_create(
+    issued = invitation_create(
         organization=supplier_a.organization,
         email="colleague@example.com",
         role="member",
         invited_by=supplier_a.user,
     )
+    colleague = user_create(email="member.of.a@example.com", password="correct-horse-battery")
+    member_of_a = Membership.objects.create(
+        organization=supplier_a.organization, user=colleague, role="member"
+    )
+    spare_key = api_key_create(
+        organization=supplier_a.organization, name="spare", created_by=supplier_a.user
+    )
     suppression_add(kind="email", value="opted.out@example.com")
     Group.objects.create(name="Example group")
+    adjustment_post(
+        organization=cast["buyer_a"].organization, amount_cents=10_000, reason="Matrix world"
+    )
     Authenticator.objects.create(
         user=cast["outsider"].user, type=Authenticator.Type.RECOVERY_CODES, data={}
     )
@@ -180,7 +194,10 @@ def world(cast) -> dict:
     return {
         **cast,
         "lead_a": lead_a,
-        "invitation": Invitation.objects.first(),
+        "invitation": issued.invitation,
+        "invitation_token": issued.token,
+        "member_of_a": member_of_a,
+        "spare_key_of_a": spare_key.api_key,
         "admin_objects": admin_objects,
         "content_type_id": ContentType.objects.get_for_model(lead_a).pk,
     }
