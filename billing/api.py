@@ -100,6 +100,7 @@ class WalletTransactionListApi(APIView):
     """The organization's ledger lines, newest first."""
 
     permission_classes = [IsOrganizationMember]
+    pagination_class = CursorPagination
 
     @extend_schema(
         parameters=[OpenApiParameter("limit", int), OpenApiParameter("cursor", str)],
@@ -107,7 +108,7 @@ class WalletTransactionListApi(APIView):
     )
     def get(self, request: Request) -> Response:
         lines = organization_ledger_lines(organization=acting_organization(request))
-        paginator = CursorPagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(lines, request, view=self)
         return paginator.get_paginated_response(
             [LedgerLineSerializer.from_entry(entry) for entry in page]

@@ -8,8 +8,8 @@ import pytest
 from django.db import connection
 
 from billing.models import Transaction, TransactionKind
-from billing.services import cpl_charge
-from marketplace.errors import InsufficientFunds
+from billing.services import cpa_charge, cpa_release, cpa_reserve, cpl_charge
+from marketplace.errors import Conflict, InsufficientFunds
 from tests.billing.helpers import assert_ledger_balanced, balances, fund
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -77,4 +77,50 @@ def test_concurrent_retries_of_one_sale_charge_it_once(buyer, supplier):
     assert len(ids) == 10
     assert len(set(ids)) == 1
     assert balances(buyer)["available"] == 9 * PRICE
+    assert_ledger_balanced()
+
+
+def test_an_action_racing_the_window_expiry_either_charges_or_releases(buyer, supplier):
+    # given: ten reserved CPA sales, each reported and expired at the same moment
+    fund(buyer, 10 * PRICE)
+    for n in range(10):
+        cpa_reserve(buyer=buyer, sale_id=f"cpa-{n}", price_cents=PRICE)
+    barrier = threading.Barrier(20)
+    outcomes: list[str] = []
+
+    def run(step, **kwargs) -> None:
+        try:
+            barrier.wait()
+            step(**kwargs)
+            outcomes.append(step.__name__)
+        except Conflict:
+            outcomes.append("conflict")
+        finally:
+            connection.close()
+
+    threads = [
+        threading.Thread(
+            target=run, args=(cpa_charge,), kwargs={"supplier": supplier, "sale_id": f"cpa-{n}"}
+        )
+        for n in range(10)
+    ] + [
+        threading.Thread(target=run, args=(cpa_release,), kwargs={"sale_id": f"cpa-{n}"})
+        for n in range(10)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    # then: each sale went exactly one way
+    charged, released = outcomes.count("cpa_charge"), outcomes.count("cpa_release")
+    assert charged + released == 10
+    assert outcomes.count("conflict") == 10
+    assert balances(buyer) == {
+        "available": released * PRICE,
+        "reserved": 0,
+        "pending": 0,
+        "payable": 0,
+    }
+    assert balances(supplier)["pending"] == charged * PRICE * 80 // 100
     assert_ledger_balanced()
