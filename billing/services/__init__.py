@@ -4,7 +4,7 @@ Each service:
 - owns its database transaction (a savepoint when the caller already has one,
   e.g. a sale recorded in the same transaction as its charge);
 - locks the organization accounts it reads or writes with ``select_for_update``
-  in one order (by primary key, in ``_accounts_lock``), so two services can't
+  in one order (by primary key, in ``ledger.accounts_lock``), so two services can't
   deadlock and a wallet can't be spent twice. Platform accounts are never
   locked: they have no cached balance and are only appended to;
 - is idempotent by key: it takes the locks first, then looks the key up, so a
