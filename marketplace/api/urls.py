@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from django.urls import path, re_path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from marketplace.api.fallbacks import api_not_found
@@ -19,5 +19,6 @@ urlpatterns = [
         SpectacularSwaggerView.as_view(url_name="api:schema", permission_classes=[]),
         name="docs",
     ),
+    path("", include("billing.urls_api")),
     re_path(r"^.*$", api_not_found, name="not-found"),
 ]

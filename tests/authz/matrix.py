@@ -71,6 +71,8 @@ def not_allowed_for(allowed_view: dict[str, int]) -> dict[str, int]:
 
 SUPPLIER_ONLY_READ = roles(401, 200, 403, 403)
 SUPPLIER_ONLY_WRITE = roles(401, 422, 403, 403)
+# Any organization's own data; a moderator acts for no organization.
+ORGANIZATION_READ = roles(401, 200, 200, 403)
 
 MATRIX: dict[str, Route] = {
     # --- API -----------------------------------------------------------------
@@ -97,6 +99,22 @@ MATRIX: dict[str, Route] = {
         PUT=not_allowed_for(SUPPLIER_ONLY_READ),
         PATCH=not_allowed_for(SUPPLIER_ONLY_READ),
         DELETE=not_allowed_for(SUPPLIER_ONLY_READ),
+    ),
+    "api:wallet": api(
+        "/api/v1/wallet/",
+        GET=ORGANIZATION_READ,
+        POST=not_allowed_for(ORGANIZATION_READ),
+        PUT=not_allowed_for(ORGANIZATION_READ),
+        PATCH=not_allowed_for(ORGANIZATION_READ),
+        DELETE=not_allowed_for(ORGANIZATION_READ),
+    ),
+    "api:wallet-transactions": api(
+        "/api/v1/wallet/transactions/",
+        GET=ORGANIZATION_READ,
+        POST=not_allowed_for(ORGANIZATION_READ),
+        PUT=not_allowed_for(ORGANIZATION_READ),
+        PATCH=not_allowed_for(ORGANIZATION_READ),
+        DELETE=not_allowed_for(ORGANIZATION_READ),
     ),
     "api:schema": api(
         "/api/v1/schema/",
