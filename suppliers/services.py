@@ -1,7 +1,11 @@
 """Lead intake: validate, normalize, deduplicate and store what suppliers send.
 
 The API (single and batch), file uploads and the demo seeder all submit leads
-through ``lead_submit``.
+through ``lead_submit_many`` (``lead_submit`` is its one-lead form). It judges
+a whole submission with a fixed number of queries, whatever its size: the
+supplier's earlier external ids, the suppression list and the earlier leads of
+the same people are each read once, then every accepted or rejected lead is
+inserted in bulk, all in one transaction under the locks of ``intake.locks``.
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -21,6 +25,9 @@ from suppliers.intake.locks import lock_people
 from suppliers.intake.validation import LeadDraft, validate_lead
 
 logger = logging.getLogger(__name__)
+
+_INSERT_BATCH = 500
+_MAX_ATTEMPTS = 3
 
 
 @dataclass(frozen=True)
@@ -38,100 +45,201 @@ class BatchItemResult:
     error: ApplicationError | None = None
 
 
+class _LostInsertRace(Exception):
+    """A concurrent request stored one of our external ids first: judge again."""
+
+
 def active_segments() -> dict[str, Segment]:
     return {segment.slug: segment for segment in Segment.objects.filter(is_active=True)}
 
 
-def _rejection_reasons(draft: LeadDraft, *, now: datetime) -> tuple[list[str], Lead | None]:
-    reasons: list[str] = []
-    indexes = draft.person_indexes
-    if Suppression.objects.filter(blind_index__in=indexes).exists():
-        reasons.append(RejectionReason.SUPPRESSED)
-    if not draft.has_consent:
-        reasons.append(RejectionReason.NO_CONSENT)
-    same_person = Q()
-    if draft.phone_index:
-        same_person |= Q(phone_index=draft.phone_index)
-    if draft.email_index:
-        same_person |= Q(email_index=draft.email_index)
-    window_start = now - timedelta(days=draft.segment.dedup_window_days)
-    original = (
-        Lead.objects.filter(same_person, segment=draft.segment, created_at__gte=window_start)
-        .exclude(status=LeadStatus.REJECTED)
-        .only("id")
-        .order_by("created_at")
-        .first()
-    )
-    if original is not None:
-        reasons.append(RejectionReason.DUPLICATE)
-    return reasons, original
-
-
-def _existing(supplier: Organization, external_id: str) -> Lead | None:
-    return (
-        Lead.objects.filter(supplier=supplier, external_id=external_id)
-        .select_related("segment")
-        .first()
-    )
-
-
-def _store(*, supplier: Organization, draft: LeadDraft, now: datetime) -> IntakeResult:
-    with transaction.atomic():
-        lock_people(segment_id=draft.segment.pk, indexes=draft.person_indexes)
-        existing = _existing(supplier, draft.external_id)
-        if existing is not None:
-            return IntakeResult(lead=existing, created=False)
-        reasons, original = _rejection_reasons(draft, now=now)
-        lead = Lead(
-            supplier=supplier,
-            segment=draft.segment,
-            external_id=draft.external_id,
-            status=LeadStatus.REJECTED if reasons else LeadStatus.AVAILABLE,
-            rejection_reasons=[str(reason) for reason in reasons],
-            duplicate_of=original,
-            first_name=draft.first_name,
-            last_name=draft.last_name,
-            phone=draft.phone,
-            email=draft.email,
-            phone_index=draft.phone_index,
-            email_index=draft.email_index,
-            country=draft.country,
-            region=draft.region,
-            city=draft.city,
-            postal_code=draft.postal_code,
-            temperature=draft.temperature,
-            source=draft.source,
-            captured_at=draft.captured_at,
-            consent_text=draft.consent_text,
-            consent_captured_at=draft.consent_captured_at,
-            consent_ip=draft.consent_ip,
-            consent_page_url=draft.consent_page_url,
-            consent_certificate_url=draft.consent_certificate_url,
-            qualification=draft.qualification,
-            attributes=draft.attributes,
-            price_cents=draft.price_cents,
-            cpa_price_cents=draft.cpa_price_cents,
-            max_sales=draft.max_sales,
-            created_at=now,
+def _earlier_leads_of_people(
+    drafts: Sequence[LeadDraft], *, now: datetime
+) -> dict[tuple[int, str], object]:
+    """(segment id, blind index) → id of the earliest accepted lead of that person
+    inside the segment's dedup window."""
+    originals: dict[tuple[int, str], object] = {}
+    by_segment: dict[int, tuple[Segment, set[str], set[str]]] = {}
+    for draft in drafts:
+        segment, phones, emails = by_segment.setdefault(
+            draft.segment.pk, (draft.segment, set(), set())
         )
-        try:
-            with transaction.atomic():
-                lead.save(force_insert=True)
-        except IntegrityError:
-            # The same external_id committed by a concurrent request: answer with that one.
-            existing = _existing(supplier, draft.external_id)
-            if existing is None:
-                raise
-            return IntakeResult(lead=existing, created=False)
-    logger.info(
-        "lead stored id=%s supplier=%s segment=%s status=%s reasons=%s",
-        lead.pk,
-        supplier.pk,
-        draft.segment.slug,
-        lead.status,
-        ",".join(lead.rejection_reasons) or "-",
+        if draft.phone_index:
+            phones.add(draft.phone_index)
+        if draft.email_index:
+            emails.add(draft.email_index)
+    for segment, phones, emails in by_segment.values():
+        same_person = Q(phone_index__in=phones) | Q(email_index__in=emails)
+        earlier = (
+            Lead.objects.filter(same_person, segment=segment)
+            .filter(created_at__gte=now - timedelta(days=segment.dedup_window_days))
+            .exclude(status=LeadStatus.REJECTED)
+            .order_by("created_at", "id")
+            .values_list("id", "phone_index", "email_index")
+        )
+        for lead_id, phone_index, email_index in earlier:
+            for index in (phone_index, email_index):
+                if index in phones or index in emails:
+                    originals.setdefault((segment.pk, index), lead_id)
+    return originals
+
+
+def _new_lead(
+    *, supplier: Organization, draft: LeadDraft, reasons: list[str], original: object, now: datetime
+) -> Lead:
+    return Lead(
+        supplier=supplier,
+        segment=draft.segment,
+        external_id=draft.external_id,
+        status=LeadStatus.REJECTED if reasons else LeadStatus.AVAILABLE,
+        rejection_reasons=[str(reason) for reason in reasons],
+        duplicate_of_id=original,
+        first_name=draft.first_name,
+        last_name=draft.last_name,
+        phone=draft.phone,
+        email=draft.email,
+        phone_index=draft.phone_index,
+        email_index=draft.email_index,
+        country=draft.country,
+        region=draft.region,
+        city=draft.city,
+        postal_code=draft.postal_code,
+        temperature=draft.temperature,
+        source=draft.source,
+        captured_at=draft.captured_at,
+        consent_text=draft.consent_text,
+        consent_captured_at=draft.consent_captured_at,
+        consent_ip=draft.consent_ip,
+        consent_page_url=draft.consent_page_url,
+        consent_certificate_url=draft.consent_certificate_url,
+        qualification=draft.qualification,
+        attributes=draft.attributes,
+        price_cents=draft.price_cents,
+        cpa_price_cents=draft.cpa_price_cents,
+        max_sales=draft.max_sales,
+        created_at=now,
     )
-    return IntakeResult(lead=lead, created=True)
+
+
+def _judge_and_store(
+    *, supplier: Organization, drafts: Sequence[tuple[int, LeadDraft]], now: datetime
+) -> list[tuple[int, IntakeResult]]:
+    with transaction.atomic():
+        lock_people(
+            people=[
+                (draft.segment.pk, index) for _, draft in drafts for index in draft.person_indexes
+            ]
+        )
+        external_ids = {draft.external_id for _, draft in drafts}
+        stored = {
+            lead.external_id: lead
+            for lead in Lead.objects.filter(
+                supplier=supplier, external_id__in=external_ids
+            ).select_related("segment")
+        }
+        fresh = [draft for _, draft in drafts if draft.external_id not in stored]
+        indexes = {index for draft in fresh for index in draft.person_indexes}
+        suppressed = set(
+            Suppression.objects.filter(blind_index__in=indexes).values_list(
+                "blind_index", flat=True
+            )
+        )
+        originals = _earlier_leads_of_people(fresh, now=now)
+
+        results: list[tuple[int, IntakeResult]] = []
+        new_leads: list[Lead] = []
+        for position, draft in drafts:
+            first = stored.get(draft.external_id)
+            if first is not None:  # sent before, or earlier in this submission: the first answer
+                results.append((position, IntakeResult(lead=first, created=False)))
+                continue
+            reasons: list[str] = []
+            if any(index in suppressed for index in draft.person_indexes):
+                reasons.append(RejectionReason.SUPPRESSED)
+            if not draft.has_consent:
+                reasons.append(RejectionReason.NO_CONSENT)
+            original = next(
+                (
+                    originals[key]
+                    for key in ((draft.segment.pk, i) for i in draft.person_indexes)
+                    if key in originals
+                ),
+                None,
+            )
+            if original is not None:
+                reasons.append(RejectionReason.DUPLICATE)
+            lead = _new_lead(
+                supplier=supplier, draft=draft, reasons=reasons, original=original, now=now
+            )
+            if not reasons:  # an accepted lead makes later copies in this submission duplicates
+                for index in draft.person_indexes:
+                    originals.setdefault((draft.segment.pk, index), lead.pk)
+            stored[draft.external_id] = lead
+            new_leads.append(lead)
+            results.append((position, IntakeResult(lead=lead, created=True)))
+
+        # ignore_conflicts: a concurrent request may have stored one of these
+        # external ids since we looked; ids are ours, so we can tell which.
+        Lead.objects.bulk_create(new_leads, batch_size=_INSERT_BATCH, ignore_conflicts=True)
+        if new_leads:
+            inserted = set(
+                Lead.objects.filter(pk__in=[lead.pk for lead in new_leads]).values_list(
+                    "pk", flat=True
+                )
+            )
+            if len(inserted) != len(new_leads):
+                raise _LostInsertRace  # roll back and judge again against what is stored now
+    return results
+
+
+def lead_submit_many(
+    *,
+    supplier: Organization,
+    payloads: Sequence[object],
+    segments: Mapping[str, Segment] | None = None,
+    now: datetime | None = None,
+) -> list[BatchItemResult]:
+    """Judge and store several leads, each on its own merits, in the order sent.
+
+    A malformed lead gets its ValidationFailed (nothing stored); a suppressed,
+    unconsented or duplicate person is stored as ``rejected`` with its reasons;
+    a resent ``external_id`` returns the lead stored the first time and stores
+    nothing. Copies of one person inside the submission are duplicates of the
+    first accepted one.
+    """
+    now = now or timezone.now()
+    segments = segments if segments is not None else active_segments()
+    outcomes: dict[int, BatchItemResult] = {}
+    drafts: list[tuple[int, LeadDraft]] = []
+    for position, payload in enumerate(payloads):
+        try:
+            drafts.append((position, validate_lead(payload, segments=segments, now=now)))
+        except ApplicationError as exc:
+            outcomes[position] = BatchItemResult(index=position, error=exc)
+    if drafts:
+        for attempt in range(1, _MAX_ATTEMPTS + 1):
+            try:
+                stored = _judge_and_store(supplier=supplier, drafts=drafts, now=now)
+                break
+            except _LostInsertRace:
+                if attempt == _MAX_ATTEMPTS:
+                    raise
+        for position, result in stored:
+            outcomes[position] = BatchItemResult(index=position, result=result)
+    results = [outcomes[position] for position in range(len(payloads))]
+    created = [
+        item.result.lead for item in results if item.result is not None and item.result.created
+    ]
+    logger.info(
+        "intake supplier=%s received=%d stored=%d rejected=%d resent=%d invalid=%d",
+        supplier.pk,
+        len(payloads),
+        len(created),
+        sum(1 for lead in created if lead.status == LeadStatus.REJECTED),
+        sum(1 for item in results if item.result is not None and not item.result.created),
+        sum(1 for item in results if item.error is not None),
+    )
+    return results
 
 
 def lead_submit(
@@ -141,31 +249,15 @@ def lead_submit(
     segments: Mapping[str, Segment] | None = None,
     now: datetime | None = None,
 ) -> IntakeResult:
-    """Judge and store one lead. Raises ValidationFailed for a malformed lead
-    (nothing stored); a suppressed, unconsented or duplicate person is stored
-    as ``rejected`` with its reasons. A resent ``external_id`` returns the
-    lead stored the first time and stores nothing."""
-    now = now or timezone.now()
-    draft = validate_lead(
-        payload, segments=segments if segments is not None else active_segments(), now=now
-    )
-    existing = _existing(supplier, draft.external_id)
-    if existing is not None:
-        return IntakeResult(lead=existing, created=False)
-    return _store(supplier=supplier, draft=draft, now=now)
+    """Judge and store one lead (see ``lead_submit_many``); raises its ValidationFailed."""
+    (item,) = lead_submit_many(supplier=supplier, payloads=[payload], segments=segments, now=now)
+    if item.error is not None:
+        raise item.error
+    return item.result
 
 
 def lead_submit_batch(
     *, supplier: Organization, payloads: Sequence[object]
 ) -> list[BatchItemResult]:
     """Judge each lead on its own: one bad lead does not stop the others."""
-    segments = active_segments()
-    results: list[BatchItemResult] = []
-    for index, payload in enumerate(payloads):
-        try:
-            result = lead_submit(supplier=supplier, payload=payload, segments=segments)
-        except ApplicationError as exc:
-            results.append(BatchItemResult(index=index, error=exc))
-        else:
-            results.append(BatchItemResult(index=index, result=result))
-    return results
+    return lead_submit_many(supplier=supplier, payloads=payloads)

@@ -108,3 +108,53 @@ def test_many_suppliers_leads_of_one_person_by_phone_and_by_email_one_available(
     assert Lead.objects.filter(status=LeadStatus.AVAILABLE, phone_index="").count() <= 1
     assert Counter(statuses)[201] == available
     assert Lead.objects.count() == 8
+
+
+def test_a_large_batch_and_single_posts_of_the_same_person_at_once_one_available(
+    supplier_a, supplier_b
+):
+    """A batch past MAX_PERSON_LOCKS locks whole segments; single posts lock people.
+    The two kinds must still exclude each other."""
+    from suppliers.intake.locks import MAX_PERSON_LOCKS
+    from tests.suppliers.helpers import BATCH_URL
+
+    crowd = [
+        lead_payload(
+            external_id=f"crowd-{n}", phone=f"+48 601 3{n:05d}", email=f"crowd{n}@example.pl"
+        )
+        for n in range(MAX_PERSON_LOCKS + 10)
+    ]
+    batch = [*crowd, lead_payload(external_id="batch-anna")]
+    barrier = threading.Barrier(4)
+    errors: list[BaseException] = []
+
+    def run(post) -> None:
+        try:
+            barrier.wait(timeout=10)
+            post()
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    jobs = [lambda: supplier_b.api().post(BATCH_URL, {"leads": batch}, format="json")] + [
+        (
+            lambda n=n: supplier_a.api().post(
+                LEADS_URL, lead_payload(external_id=f"single-{n}"), format="json"
+            )
+        )
+        for n in range(3)
+    ]
+    threads = [threading.Thread(target=run, args=(job,)) for job in jobs]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert not errors
+    anna = Lead.objects.filter(external_id__in=["batch-anna", "single-0", "single-1", "single-2"])
+    assert anna.count() == 4
+    assert anna.filter(status=LeadStatus.AVAILABLE).count() == 1
+    assert Lead.objects.filter(
+        external_id__startswith="crowd-", status=LeadStatus.AVAILABLE
+    ).count() == len(crowd)
