@@ -8,8 +8,18 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from marketplace.models import ApiKey, Invitation, Lead, Membership, Organization, Segment, User
+from marketplace.models import (
+    ApiKey,
+    Invitation,
+    Lead,
+    Membership,
+    ModerationFlag,
+    Organization,
+    Segment,
+    User,
+)
 from marketplace.services.api_keys import api_key_revoke
+from marketplace.services.flags import flag_resolve
 
 
 class ModeratorAdmin(admin.ModelAdmin):
@@ -200,3 +210,31 @@ class UserAdmin(ModeratorAdmin):
         "last_login",
     ]
     readonly_fields = ["date_joined", "last_login"]
+
+
+@admin.register(ModerationFlag)
+class ModerationFlagAdmin(ModeratorAdmin):
+    list_display = ["organization", "code", "created_at", "resolved_at"]
+    list_filter = ["code", ("resolved_at", admin.EmptyFieldListFilter)]
+    list_select_related = ["organization"]
+    search_fields = ["organization__name", "code"]
+    readonly_fields = [
+        "organization",
+        "code",
+        "message",
+        "reference_type",
+        "reference_id",
+        "created_at",
+        "resolved_at",
+        "resolved_by",
+        "resolution_note",
+    ]
+    actions = ["resolve_flags"]
+
+    @admin.action(description="Mark the selected flags resolved")
+    def resolve_flags(self, request: HttpRequest, queryset: QuerySet[ModerationFlag]) -> None:
+        resolved = 0
+        for flag in queryset.filter(resolved_at__isnull=True):
+            flag_resolve(flag=flag, moderator=request.user, note="Resolved from the admin list.")
+            resolved += 1
+        self.message_user(request, f"Resolved {resolved} flag(s).")

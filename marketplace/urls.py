@@ -15,6 +15,7 @@ urlpatterns = [
     path("api/v1/", include("marketplace.api.urls")),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
+    path("billing/", include("billing.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("marketplace.web.urls")),
 ]

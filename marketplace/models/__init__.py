@@ -12,6 +12,7 @@ from marketplace.models.organizations import (
     Invitation,
     MemberRole,
     Membership,
+    ModerationFlag,
     Organization,
     OrganizationKind,
 )
@@ -27,6 +28,7 @@ __all__ = [
     "LeadStatus",
     "MemberRole",
     "Membership",
+    "ModerationFlag",
     "Organization",
     "OrganizationKind",
     "RejectionReason",

@@ -19,6 +19,12 @@ class Organization(models.Model):
     id = models.UUIDField(primary_key=True, default=new_id, editable=False)
     name = models.CharField(max_length=200)
     kind = models.CharField(max_length=16, choices=OrganizationKind.choices)
+    stripe_account_id = models.CharField(
+        max_length=255,
+        blank=True,
+        default="",
+        help_text="Stripe Connect account for payouts (acct_...).",
+    )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
@@ -147,3 +153,37 @@ class ApiKey(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+
+class ModerationFlag(models.Model):
+    """Something about an organization a moderator must look at (a refund its
+    wallet could not cover, a poor rating, ...). Any app may raise one; a
+    moderator resolves it with a note."""
+
+    id = models.UUIDField(primary_key=True, default=new_id, editable=False)
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="flags")
+    code = models.CharField(max_length=50, help_text="Machine code, e.g. stripe_refund_uncovered.")
+    message = models.TextField()
+    reference_type = models.CharField(max_length=50, blank=True, default="")
+    reference_id = models.CharField(max_length=64, blank=True, default="")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    resolution_note = models.TextField(blank=True, default="")
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["resolved_at", "-created_at"], name="flag_open_recent")]
+        constraints = [
+            # One open flag per cause, so a retried task cannot raise it twice.
+            models.UniqueConstraint(
+                fields=["organization", "code", "reference_type", "reference_id"],
+                condition=models.Q(resolved_at__isnull=True),
+                name="flag_unique_open_cause",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organization}: {self.code}"

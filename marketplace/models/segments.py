@@ -58,6 +58,12 @@ class Segment(models.Model):
     action_window_days = models.PositiveIntegerField(default=30, validators=[MinValueValidator(1)])
     dedup_window_days = models.PositiveIntegerField(default=30, validators=[MinValueValidator(1)])
     return_reasons = models.JSONField(default=list, validators=[validate_return_reasons])
+    commission_percent = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(100)],
+        help_text="Platform share of each sale here; empty: PLATFORM_COMMISSION_PERCENT.",
+    )
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)

@@ -19,6 +19,7 @@ from rest_framework.test import APIClient
 from billing.services import adjustment_post
 from marketplace.models import Membership
 from marketplace.services.api_keys import api_key_create
+from marketplace.services.flags import flag_raise
 from marketplace.services.organizations import invitation_create, user_create
 from suppliers.services import lead_submit
 from suppliers.suppression import suppression_add
@@ -35,6 +36,7 @@ ADMIN_MODEL_ACCESS: dict[str, frozenset[str]] = {
     "marketplace.invitation": frozenset({"view"}),
     "marketplace.user": frozenset({"view"}),
     "marketplace.suppression": frozenset({"view", "add", "delete"}),
+    "marketplace.moderationflag": frozenset({"view"}),
     "billing.account": frozenset({"view"}),
     "billing.transaction": frozenset({"view"}),
     "auth.group": frozenset(),
@@ -177,6 +179,7 @@ def world(cast) -> dict:
     )
     suppression_add(kind="email", value="opted.out@example.com")
     Group.objects.create(name="Example group")
+    flag_raise(organization=supplier_a.organization, code="example", message="Matrix world")
     adjustment_post(
         organization=cast["buyer_a"].organization, amount_cents=10_000, reason="Matrix world"
     )
