@@ -1,0 +1,5 @@
+"""Supplier payouts."""
+
+from __future__ import annotations
+
+__all__: list[str] = []
