@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+import uuid
 from collections.abc import Iterator
 from datetime import timedelta
 
@@ -19,6 +20,9 @@ from marketplace.models import IdempotencyRecord
 from marketplace.tasks import purge_idempotency_records
 
 REDIS_URL = os.environ.get("REDIS_URL_FOR_TESTS", "redis://127.0.0.1:6379/15")
+# A queue of this run's own: another test run sharing the Redis database must
+# not take our tasks (its worker would run them against its own database).
+QUEUE = f"leadmarket-test-{uuid.uuid4().hex[:12]}"
 
 
 def _redis_answers() -> bool:
@@ -45,7 +49,12 @@ def celery_worker(django_db_blocker) -> Iterator[object]:
     # The worker runs Django's system checks and opens its own connection: both touch the DB.
     with django_db_blocker.unblock():
         try:
-            with start_worker(app, pool="solo", perform_ping_check=True) as worker:
+            with start_worker(
+                app,
+                pool="solo",
+                perform_ping_check=True,
+                queues=[app.conf.task_default_queue, QUEUE],
+            ) as worker:
                 yield worker
         finally:
             app.conf.update(**previous)
@@ -72,7 +81,7 @@ def test_worker_purges_expired_idempotency_records(celery_worker):
     fresh = _record("fresh", age=timedelta(minutes=5))
 
     # when: the task goes through the broker to the worker
-    result = purge_idempotency_records.delay()
+    result = purge_idempotency_records.apply_async(queue=QUEUE)
     purged = result.get(timeout=30)
 
     # then: the worker ran it (an answer through Redis, not in-process) and the old row is gone
@@ -88,8 +97,8 @@ def test_worker_purges_expired_idempotency_records(celery_worker):
 def test_purge_is_safe_to_run_twice(celery_worker):
     _record("expired", age=timedelta(hours=settings.IDEMPOTENCY_TTL_HOURS + 1))
 
-    first = purge_idempotency_records.delay().get(timeout=30)
-    second = purge_idempotency_records.delay().get(timeout=30)
+    first = purge_idempotency_records.apply_async(queue=QUEUE).get(timeout=30)
+    second = purge_idempotency_records.apply_async(queue=QUEUE).get(timeout=30)
 
     assert (first, second) == (1, 0)
     assert not IdempotencyRecord.objects.exists()
