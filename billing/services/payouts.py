@@ -83,12 +83,12 @@ def _payout(payout_id: object) -> Payout:
 
 
 def _transition(
-    payout_id: object, *, from_status: str, method: str | None = None, **changes: object
+    payout_id: object, *, from_status: str, only_method: str | None = None, **changes: object
 ) -> Payout:
     """Conditional UPDATE on the current status; 0 rows → 409 (decided elsewhere)."""
     match = Q(pk=payout_id, status=from_status)
-    if method is not None:
-        match &= Q(method=method)
+    if only_method is not None:
+        match &= Q(method=only_method)
     updated = Payout.objects.filter(match).update(**changes)
     if updated != 1:
         current = Payout.objects.filter(pk=payout_id).values_list("status", flat=True).first()
@@ -316,7 +316,7 @@ def payout_mark_paid(*, payout_id: object, moderator: User, reference: str) -> P
     payout = _transition(
         payout.pk,
         from_status=PayoutStatus.APPROVED,
-        method=PayoutMethod.MANUAL,
+        only_method=PayoutMethod.MANUAL,
         status=PayoutStatus.PAID,
         reference=reference,
         paid_at=timezone.now(),
