@@ -91,6 +91,8 @@ def line_description(entry: Entry) -> str:
     posted = entry.transaction
     if posted.kind == TransactionKind.ADJUSTMENT:
         return posted.description  # "Adjustment: <the moderator's reason>"
+    if posted.kind == TransactionKind.PAYOUT:
+        return posted.description  # "Payout of …" or "Payout returned to payable (…)"
     text = _LINE_TEXT.get((posted.kind, entry.account.kind), posted.get_kind_display())
     if posted.reference_type == "sale" and posted.reference_id:
         text += f" (sale {posted.reference_id})"
