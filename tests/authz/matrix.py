@@ -69,6 +69,39 @@ def not_allowed_for(allowed_view: dict[str, int]) -> dict[str, int]:
     }
 
 
+def payout_of_a(world: dict) -> str:
+    """A requested payout of supplier A (made on first use: the world fixture has no
+    payable money)."""
+    if "payout_of_a" not in world:
+        from billing.models import AccountKind
+        from billing.services import adjustment_post
+        from billing.services.payouts import payout_request
+
+        supplier = world["supplier_a"].organization
+        adjustment_post(
+            organization=supplier,
+            amount_cents=5_000,
+            reason="Matrix world",
+            account_kind=AccountKind.SUPPLIER_PAYABLE,
+        )
+        world["payout_of_a"] = str(payout_request(organization=supplier).pk)
+    return world["payout_of_a"]
+
+
+def this_month() -> str:
+    from billing.services.statements import current_month
+
+    return current_month().strftime("%Y-%m")
+
+
+# Billing pages: members of an organization; a moderator acts for none (sent to create one).
+MEMBER_PAGE = {"GET": roles(302, 200, 200, 302), "POST": roles(302, 405, 405, 302)}
+# Staff pages: sign in first, 403 for organizations.
+STAFF_GET = roles(302, 403, 403, 200)
+STAFF_ACTION = {"GET": roles(302, 403, 403, 405), "POST": roles(302, 403, 403, 302)}
+MODERATOR_API_GET = roles(401, 403, 403, 405)
+
+
 SUPPLIER_ONLY_READ = roles(401, 200, 403, 403)
 SUPPLIER_ONLY_WRITE = roles(401, 422, 403, 403)
 # Any organization's own data; a moderator acts for no organization.
@@ -268,4 +301,74 @@ MATRIX: dict[str, Route] = {
         {"GET": roles(200, 403, 403, 403), "POST": roles(302, 403, 403, 403)},
     ),
     "set_language": Route("/i18n/setlang/", {"GET": everyone(302), "POST": everyone(302)}),
+    # --- billing: payouts (API) -------------------------------------------------------
+    # Supplier A has no payable money in the world: a request is 402.
+    "api:payout-list": api(
+        "/api/v1/payouts/",
+        GET=SUPPLIER_ONLY_READ,
+        POST=roles(401, 402, 403, 403),
+        PUT=not_allowed_for(SUPPLIER_ONLY_READ),
+        PATCH=not_allowed_for(SUPPLIER_ONLY_READ),
+        DELETE=not_allowed_for(SUPPLIER_ONLY_READ),
+    ),
+    "api:moderation-payout-approve": api(
+        lambda world: f"/api/v1/moderation/payouts/{payout_of_a(world)}/approve/",
+        GET=MODERATOR_API_GET,
+        POST=roles(401, 403, 403, 200),
+        PUT=MODERATOR_API_GET,
+        PATCH=MODERATOR_API_GET,
+        DELETE=MODERATOR_API_GET,
+    ),
+    "api:moderation-payout-reject": api(
+        lambda world: f"/api/v1/moderation/payouts/{payout_of_a(world)}/reject/",
+        GET=MODERATOR_API_GET,
+        POST=roles(401, 403, 403, 200),
+        PUT=MODERATOR_API_GET,
+        PATCH=MODERATOR_API_GET,
+        DELETE=MODERATOR_API_GET,
+    ),
+    # An empty body has no bank reference: 422.
+    "api:moderation-payout-mark-paid": api(
+        lambda world: f"/api/v1/moderation/payouts/{payout_of_a(world)}/mark-paid/",
+        GET=MODERATOR_API_GET,
+        POST=roles(401, 403, 403, 422),
+        PUT=MODERATOR_API_GET,
+        PATCH=MODERATOR_API_GET,
+        DELETE=MODERATOR_API_GET,
+    ),
+    # --- billing: pages ----------------------------------------------------------------
+    "billing:payout_list": Route(
+        "/billing/payouts/",
+        {"GET": roles(302, 200, 403, 302), "POST": roles(302, 405, 405, 302)},
+    ),
+    # An empty form asks for the whole payable balance: none in the world, so 400.
+    "billing:payout_request": Route(
+        "/billing/payouts/request/",
+        {"GET": roles(302, 405, 405, 302), "POST": roles(302, 400, 403, 302)},
+    ),
+    "billing:statement_index": Route("/billing/statements/", MEMBER_PAGE),
+    "billing:statement_detail": Route(
+        lambda world: f"/billing/statements/{this_month()}/", MEMBER_PAGE
+    ),
+    "billing:statement_download": Route(
+        lambda world: f"/billing/statements/{this_month()}.csv", MEMBER_PAGE
+    ),
+    "billing:moderation_payouts": Route(
+        "/billing/moderation/payouts/",
+        {"GET": STAFF_GET, "POST": roles(302, 403, 403, 405)},
+    ),
+    "billing:moderation_payout_approve": Route(
+        lambda world: f"/billing/moderation/payouts/{payout_of_a(world)}/approve/", STAFF_ACTION
+    ),
+    "billing:moderation_payout_reject": Route(
+        lambda world: f"/billing/moderation/payouts/{payout_of_a(world)}/reject/", STAFF_ACTION
+    ),
+    "billing:moderation_payout_mark_paid": Route(
+        lambda world: f"/billing/moderation/payouts/{payout_of_a(world)}/mark-paid/", STAFF_ACTION
+    ),
+    # An empty form: the field errors, 400.
+    "billing:moderation_adjustments": Route(
+        "/billing/moderation/adjustments/",
+        {"GET": STAFF_GET, "POST": roles(302, 403, 403, 400)},
+    ),
 }
