@@ -6,6 +6,7 @@ from celery import shared_task
 
 from billing.services.holds import holds_release_due
 from billing.services.payouts import payout_transfer_retry
+from billing.stripe.reconcile import reconcile_stripe
 
 
 @shared_task(acks_late=True)
@@ -18,3 +19,9 @@ def release_due_holds() -> int:
 def retry_payout_transfers() -> int:
     """Beat: ask Stripe again about approved transfers that got no clear answer."""
     return payout_transfer_retry()
+
+
+@shared_task(acks_late=True)
+def reconcile_stripe_topups() -> str:
+    """Beat (hourly): credit paid Stripe top-ups whose webhook never arrived."""
+    return reconcile_stripe().summary()

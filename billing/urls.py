@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.urls import path
 
 from billing import web
+from billing.stripe import pages as topup_pages
+from billing.stripe.webhooks import stripe_webhook
 
 app_name = "billing"
 
@@ -31,4 +33,7 @@ urlpatterns: list = [
         name="moderation_payout_mark_paid",
     ),
     path("moderation/adjustments/", web.moderation_adjustments, name="moderation_adjustments"),
+    path("topups/", topup_pages.topup, name="topup"),
+    path("topups/<str:topup_id>/", topup_pages.topup_detail, name="topup_detail"),
+    path("stripe/webhook/", stripe_webhook, name="stripe_webhook"),
 ]

@@ -68,6 +68,13 @@ PLATFORM_COMMISSION_PERCENT = env_int("PLATFORM_COMMISSION_PERCENT", 20, minimum
 STRIPE_SECRET_KEY = env_str("STRIPE_SECRET_KEY")
 STRIPE_WEBHOOK_SECRET = env_str("STRIPE_WEBHOOK_SECRET")
 STRIPE_API_BASE = env_str("STRIPE_API_BASE")
+# Wallet top-ups through Stripe Checkout, in cents of CURRENCY.
+TOPUP_MIN_CENTS = env_int("TOPUP_MIN_CENTS", 1_00, minimum=1)
+TOPUP_MAX_CENTS = env_int("TOPUP_MAX_CENTS", 50_000_00, minimum=1)
+# Seconds to wait for Stripe's answer before telling the buyer it is unreachable.
+STRIPE_TIMEOUT_SECONDS = env_int("STRIPE_TIMEOUT_SECONDS", 20, minimum=1, maximum=120)
+# How far back reconciliation looks for paid Checkout Sessions (Stripe retries for 3 days).
+STRIPE_RECONCILE_DAYS = env_int("STRIPE_RECONCILE_DAYS", 3, minimum=1, maximum=30)
 
 # --- applications ---------------------------------------------------------
 INSTALLED_APPS = [
@@ -175,6 +182,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "billing-retry-payout-transfers": {
         "task": "billing.tasks.retry_payout_transfers",
         "schedule": 15 * 60,
+    },
+    "billing-reconcile-stripe-topups": {
+        "task": "billing.tasks.reconcile_stripe_topups",
+        "schedule": 60 * 60,
     },
 }
 
