@@ -80,7 +80,7 @@ def topup(request: HttpRequest) -> HttpResponse:
         )
     except ApplicationError as error:
         form.add_service_error(error)
-        return _topup_page(request, form=form, status=error.status if error.status < 500 else 503)
+        return _topup_page(request, form=form, status=400 if error.status < 500 else 503)
     # Checkout lives on Stripe's domain: a plain redirect, not Django's host-checked one.
     return HttpResponseRedirect(created.checkout_url)
 

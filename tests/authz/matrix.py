@@ -94,6 +94,18 @@ def this_month() -> str:
     return current_month().strftime("%Y-%m")
 
 
+def topup_of_a(world: dict) -> str:
+    """A top-up of buyer A waiting for payment (a row only: no Stripe call)."""
+    if "topup_of_a" not in world:
+        from billing.models import TopUp
+
+        buyer = world["buyer_a"].organization
+        world["topup_of_a"] = str(
+            TopUp.objects.create(organization=buyer, amount_cents=10_00, currency="USD").pk
+        )
+    return world["topup_of_a"]
+
+
 # Billing pages: members of an organization; a moderator acts for none (sent to create one).
 MEMBER_PAGE = {"GET": roles(302, 200, 200, 302), "POST": roles(302, 405, 405, 302)}
 # Staff pages: sign in first, 403 for organizations.
@@ -370,5 +382,28 @@ MATRIX: dict[str, Route] = {
     "billing:moderation_adjustments": Route(
         "/billing/moderation/adjustments/",
         {"GET": STAFF_GET, "POST": roles(302, 403, 403, 400)},
+    ),
+    # --- billing: Stripe top-ups ------------------------------------------------------
+    # An empty body has no amount: 422 before Stripe is called.
+    "api:wallet-topups": api(
+        "/api/v1/wallet/topups/",
+        GET=not_allowed_for(roles(401, 403, 422, 403)),
+        POST=roles(401, 403, 422, 403),
+        PUT=not_allowed_for(roles(401, 403, 422, 403)),
+        PATCH=not_allowed_for(roles(401, 403, 422, 403)),
+        DELETE=not_allowed_for(roles(401, 403, 422, 403)),
+    ),
+    # Buyers only; an empty form is 400 with the field's error.
+    "billing:topup": Route(
+        "/billing/topups/",
+        {"GET": roles(302, 403, 200, 302), "POST": roles(302, 403, 400, 302)},
+    ),
+    "billing:topup_detail": Route(
+        lambda world: f"/billing/topups/{topup_of_a(world)}/",
+        {"GET": roles(302, 403, 200, 302, buyer_b=404), "POST": roles(302, 405, 405, 302)},
+    ),
+    # Stripe's webhook: no session, no CSRF; an unsigned POST is 400 for anyone.
+    "billing:stripe_webhook": Route(
+        "/billing/stripe/webhook/", {"GET": everyone(405), "POST": everyone(400)}
     ),
 }

@@ -22,7 +22,8 @@ def test_topup_creates_a_checkout_session_and_returns_its_url(buyer_a, fake_stri
     assert body["checkout_url"] == topup.checkout_url
     assert body["checkout_url"].startswith("https://checkout.stripe.test/")
     assert topup.status == TopUpStatus.CREATED
-    assert topup.amount_cents == 100_00 and topup.currency == "USD"
+    assert topup.amount_cents == 100_00
+    assert topup.currency == "USD"
     assert topup.organization == buyer_a.organization
     session = fake_stripe.sessions[topup.checkout_session_id]
     [sent] = fake_stripe.checkout_creates()

@@ -51,11 +51,13 @@ def test_completed_session_credits_the_wallet_once(web, buyer_a, paid):
     assert response.json()["status"] == "processed"
     assert balances(buyer_a.organization)["available"] == 100_00
     topup.refresh_from_db()
-    assert topup.status == TopUpStatus.PAID and topup.paid_at is not None
+    assert topup.status == TopUpStatus.PAID
+    assert topup.paid_at is not None
     assert topup.payment_intent_id == session["payment_intent"]
     assert topups_ledger() == [f"topup:{topup.pk}"]
     row = StripeEvent.objects.get()
-    assert row.status == StripeEventStatus.PROCESSED and row.processed_at is not None
+    assert row.status == StripeEventStatus.PROCESSED
+    assert row.processed_at is not None
     assert row.payload["data"]["object"]["id"] == session["id"]
     ledger_ok()
 
@@ -126,7 +128,8 @@ def test_amount_or_currency_mismatch_credits_nothing_and_flags(
     assert response.status_code == 200
     row = StripeEvent.objects.get()
     assert row.status == StripeEventStatus.FAILED
-    assert problem in row.error and "Nothing was credited" in row.error
+    assert problem in row.error
+    assert "Nothing was credited" in row.error
     assert not Transaction.objects.exists()
     assert balances(buyer_a.organization)["available"] == 0
     flag = ModerationFlag.objects.get()
@@ -264,7 +267,8 @@ def test_unknown_event_type_is_200_and_stored_as_ignored(web, buyer_a):
 
     assert response.status_code == 200
     row = StripeEvent.objects.get()
-    assert row.status == StripeEventStatus.IGNORED and row.type == "customer.created"
+    assert row.status == StripeEventStatus.IGNORED
+    assert row.type == "customer.created"
     assert not Transaction.objects.exists()
 
 
@@ -317,7 +321,8 @@ def test_refund_takes_the_money_back_once(web, buyer_a, credited):
     topup.refresh_from_db()
     assert topup.status == TopUpStatus.REFUNDED
     reversal = Transaction.objects.get(idempotency_key="stripe-refund:ch_test_1:10000")
-    assert reversal.reference_type == "topup" and reversal.reference_id == str(topup.pk)
+    assert reversal.reference_type == "topup"
+    assert reversal.reference_id == str(topup.pk)
     assert not ModerationFlag.objects.exists()
     ledger_ok()
 
@@ -337,7 +342,7 @@ def test_partial_refunds_debit_only_the_difference(web, buyer_a, credited):
 def test_refund_without_funds_debits_nothing_and_flags(web, buyer_a, supplier_a, credited):
     from billing.services import cpl_charge
 
-    topup, session = credited
+    _topup, session = credited
     cpl_charge(
         buyer=buyer_a.organization,
         supplier=supplier_a.organization,
@@ -354,7 +359,8 @@ def test_refund_without_funds_debits_nothing_and_flags(web, buyer_a, supplier_a,
     flag = ModerationFlag.objects.get()
     assert flag.code == "stripe_refunded_unfunded"
     assert flag.organization == buyer_a.organization
-    assert "100.00 USD" in flag.message and "10.00 USD" in flag.message
+    assert "100.00 USD" in flag.message
+    assert "10.00 USD" in flag.message
     ledger_ok()
 
 
