@@ -247,7 +247,8 @@ def topup_settle(obj: dict) -> Outcome:
         session_id = ""
         payment_intent_id = _id_of(obj.get("id"))
         paid = obj.get("status") == "succeeded"
-        amount = obj.get("amount_received")
+        # amount_received is what was captured; older/fake APIs only report amount.
+        amount = obj.get("amount_received", obj.get("amount"))
         stripe_ref = payment_intent_id
     else:
         return ignored(f"Not a Checkout Session or PaymentIntent: {kind!r}.")
