@@ -16,11 +16,22 @@ from marketplace.models.organizations import (
     Organization,
     OrganizationKind,
 )
+from marketplace.models.sales import (
+    AccessChannel,
+    BillingModel,
+    Outcome,
+    PersonalDataAccess,
+    Sale,
+    SaleEvent,
+    SaleStatus,
+)
 from marketplace.models.segments import Segment
 from marketplace.models.users import User
 
 __all__ = [
+    "AccessChannel",
     "ApiKey",
+    "BillingModel",
     "IdempotencyRecord",
     "Invitation",
     "Lead",
@@ -31,7 +42,12 @@ __all__ = [
     "ModerationFlag",
     "Organization",
     "OrganizationKind",
+    "Outcome",
+    "PersonalDataAccess",
     "RejectionReason",
+    "Sale",
+    "SaleEvent",
+    "SaleStatus",
     "Segment",
     "Suppression",
     "Temperature",

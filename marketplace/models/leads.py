@@ -11,6 +11,7 @@ from marketplace.models.segments import Segment
 
 class LeadStatus(models.TextChoices):
     AVAILABLE = "available", "Available"
+    HELD = "held", "Held for review"
     SOLD_OUT = "sold_out", "Sold out"
     EXPIRED = "expired", "Expired"
     REJECTED = "rejected", "Rejected"

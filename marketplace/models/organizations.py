@@ -25,6 +25,18 @@ class Organization(models.Model):
         default="",
         help_text="Stripe Connect account for payouts (acct_...).",
     )
+    # The supplier's standing, written only by quality's services and read by the
+    # catalog (which lives here and may not import quality): a suspended
+    # supplier's leads leave the marketplace; a held one's new leads wait for review.
+    suspended_at = models.DateTimeField(null=True, blank=True)
+    suspension_reason = models.TextField(blank=True, default="")
+    holds_new_leads = models.BooleanField(
+        default=False, help_text="New leads are held for a moderator's review."
+    )
+    rating_score = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Supplier rating 0-100 (quality's latest figure)."
+    )
+    rating_tier = models.CharField(max_length=1, blank=True, default="")
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
@@ -40,6 +52,10 @@ class Organization(models.Model):
     @property
     def is_buyer(self) -> bool:
         return self.kind in (OrganizationKind.BUYER, OrganizationKind.BOTH)
+
+    @property
+    def is_suspended(self) -> bool:
+        return self.suspended_at is not None
 
 
 class MemberRole(models.TextChoices):

@@ -19,6 +19,20 @@ def validate_attribute_schema(value: object) -> None:
         raise ValidationError(f"Not a valid JSON schema: {exc.message}") from None
 
 
+def validate_age_discounts(value: object) -> None:
+    if not isinstance(value, list):
+        raise ValidationError("Age discounts must be a list.")
+    for item in value:
+        if (
+            not isinstance(item, dict)
+            or set(item) != {"after_hours", "percent"}
+            or not all(isinstance(v, int) and not isinstance(v, bool) for v in item.values())
+            or item["after_hours"] < 1
+            or not 0 < item["percent"] < 100
+        ):
+            raise ValidationError('Each age discount is {"after_hours": 1.., "percent": 1..99}.')
+
+
 def validate_return_reasons(value: object) -> None:
     if not isinstance(value, list) or not value:
         raise ValidationError("Return reasons must be a non-empty list.")
@@ -58,6 +72,17 @@ class Segment(models.Model):
     action_window_days = models.PositiveIntegerField(default=30, validators=[MinValueValidator(1)])
     dedup_window_days = models.PositiveIntegerField(default=30, validators=[MinValueValidator(1)])
     return_reasons = models.JSONField(default=list, validators=[validate_return_reasons])
+    freshness_days = models.PositiveIntegerField(
+        default=30,
+        validators=[MinValueValidator(1)],
+        help_text="A lead older than this leaves the marketplace.",
+    )
+    age_discounts = models.JSONField(
+        default=list,
+        blank=True,
+        validators=[validate_age_discounts],
+        help_text='Listed price falls with age, e.g. [{"after_hours": 72, "percent": 30}].',
+    )
     commission_percent = models.PositiveSmallIntegerField(
         null=True,
         blank=True,

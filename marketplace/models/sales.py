@@ -1,0 +1,160 @@
+"""Sales: one lead sold to one buyer (the buyer's API calls it a purchase).
+
+A sale stamps the rules in force when it was made (price, commission, return
+and action deadlines), so a later edit of the segment never changes an old
+sale. Its transitions are rows in ``SaleEvent``; every reveal of the lead's
+personal data is a row in ``PersonalDataAccess``.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from marketplace.ids import new_id
+from marketplace.models.leads import Lead
+from marketplace.models.organizations import ApiKey, Organization
+from marketplace.models.segments import Segment
+
+
+class BillingModel(models.TextChoices):
+    CPL = "cpl", "Pay per lead"
+    CPA = "cpa", "Pay per action"
+
+
+class SaleStatus(models.TextChoices):
+    DELIVERED = "delivered", "Delivered"
+    PENDING_ACTION = "pending_action", "Waiting for the action"
+    ACTION_REPORTED = "action_reported", "Action reported"
+    ACTION_EXPIRED = "action_expired", "Action window passed"
+    RETURNED = "returned", "Returned"
+
+
+class Outcome(models.TextChoices):
+    NEW = "new", "New"
+    CONTACTED = "contacted", "Contacted"
+    QUALIFIED = "qualified", "Qualified"
+    CONVERTED = "converted", "Converted"
+    UNREACHABLE = "unreachable", "Unreachable"
+    REFUSED = "refused", "Refused"
+
+
+class Sale(models.Model):
+    """One lead sold to one buyer, with the terms stamped at purchase."""
+
+    id = models.UUIDField(primary_key=True, default=new_id, editable=False)
+    lead = models.ForeignKey(Lead, on_delete=models.PROTECT, related_name="sales")
+    buyer = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="purchases")
+    # Copied from the lead so the buyer's person-dedup and the supplier's
+    # statistics are one index scan, without joining leads.
+    supplier = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="sales_made")
+    segment = models.ForeignKey(Segment, on_delete=models.PROTECT, related_name="sales")
+    phone_index = models.CharField(max_length=64, blank=True, default="")
+    email_index = models.CharField(max_length=64, blank=True, default="")
+
+    billing_model = models.CharField(max_length=3, choices=BillingModel.choices)
+    price_cents = models.BigIntegerField(help_text="Charged (CPL) or reserved (CPA).")
+    currency = models.CharField(max_length=3)
+    commission_percent = models.PositiveSmallIntegerField()
+    status = models.CharField(max_length=16, choices=SaleStatus.choices)
+    purchased_at = models.DateTimeField(default=timezone.now)
+    return_deadline = models.DateTimeField()
+    action_deadline = models.DateTimeField(null=True, blank=True)
+
+    outcome = models.CharField(max_length=16, choices=Outcome.choices, default=Outcome.NEW)
+    outcome_reason = models.CharField(max_length=500, blank=True, default="")
+    outcome_updated_at = models.DateTimeField(null=True, blank=True)
+    action_reported_at = models.DateTimeField(null=True, blank=True)
+    action_occurred_at = models.DateTimeField(null=True, blank=True)
+    action_external_ref = models.CharField(max_length=128, blank=True, default="")
+    converted_at = models.DateTimeField(null=True, blank=True)
+    returned_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-purchased_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["lead", "buyer"], name="sale_one_per_buyer"),
+            models.CheckConstraint(condition=models.Q(price_cents__gte=0), name="sale_price_ok"),
+            models.CheckConstraint(
+                condition=models.Q(billing_model="cpl") | models.Q(action_deadline__isnull=False),
+                name="sale_cpa_has_action_deadline",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["buyer", "-purchased_at", "-id"], name="sale_buyer_recent"),
+            models.Index(fields=["supplier", "-purchased_at"], name="sale_supplier_recent"),
+            # "Never sell this buyer the same person twice in the dedup window."
+            models.Index(
+                fields=["buyer", "segment", "phone_index", "purchased_at"],
+                name="sale_buyer_person_phone",
+                condition=~models.Q(phone_index=""),
+            ),
+            models.Index(
+                fields=["buyer", "segment", "email_index", "purchased_at"],
+                name="sale_buyer_person_email",
+                condition=~models.Q(email_index=""),
+            ),
+            # The beat task that releases CPA reserves whose window passed.
+            models.Index(
+                fields=["action_deadline"],
+                name="sale_cpa_pending_deadline",
+                condition=models.Q(status="pending_action"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Sale {self.id} ({self.billing_model}, {self.status})"
+
+
+class SaleEvent(models.Model):
+    """A transition or change of a sale, as a row: who did what, when."""
+
+    id = models.UUIDField(primary_key=True, default=new_id, editable=False)
+    sale = models.ForeignKey(Sale, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=32, help_text="purchased, outcome, action, expired, ...")
+    from_status = models.CharField(max_length=16, blank=True, default="")
+    to_status = models.CharField(max_length=16, blank=True, default="")
+    data = models.JSONField(default=dict, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} on {self.sale_id}"
+
+
+class AccessChannel(models.TextChoices):
+    API = "api", "API"
+    WEB = "web", "Web page"
+    EXPORT = "export", "Export"
+
+
+class PersonalDataAccess(models.Model):
+    """Each reveal of a lead's personal data: who, when, which lead, how."""
+
+    id = models.UUIDField(primary_key=True, default=new_id, editable=False)
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="accesses")
+    sale = models.ForeignKey(
+        Sale, on_delete=models.CASCADE, null=True, blank=True, related_name="accesses"
+    )
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    api_key = models.ForeignKey(
+        ApiKey, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    channel = models.CharField(max_length=8, choices=AccessChannel.choices)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["lead", "-created_at"], name="access_lead_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.channel} reveal of {self.lead_id}"
