@@ -91,7 +91,9 @@ def _new_lead(
         supplier=supplier,
         segment=draft.segment,
         external_id=draft.external_id,
-        status=LeadStatus.REJECTED if reasons else LeadStatus.AVAILABLE,
+        status=LeadStatus.REJECTED
+        if reasons
+        else (LeadStatus.HELD if supplier.holds_new_leads else LeadStatus.AVAILABLE),
         rejection_reasons=[str(reason) for reason in reasons],
         duplicate_of_id=original,
         first_name=draft.first_name,
