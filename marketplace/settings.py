@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 from marketplace.env import env_bool, env_int, env_list, env_str
@@ -188,6 +189,42 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "schedule": 60 * 60,
     },
 }
+
+# --- quality: returns, disputes, supplier rating and enforcement -------------------
+# The supplier answers a return within this many hours, else it is accepted.
+QUALITY_RETURN_RESPOND_HOURS = env_int("QUALITY_RETURN_RESPOND_HOURS", 48, minimum=1)
+# A buyer's returns per supplier in a month above this share of its purchases from that
+# supplier go to a moderator instead of being accepted automatically.
+QUALITY_RETURN_CAP_PERCENT = env_int("QUALITY_RETURN_CAP_PERCENT", 20, minimum=0, maximum=100)
+QUALITY_RETURN_COMMENT_MAX_CHARS = 2000
+QUALITY_EVIDENCE_MAX_BYTES = env_int("QUALITY_EVIDENCE_MAX_BYTES", 5 * 1024 * 1024, minimum=1024)
+# Rating: pseudo-sales of the segment average a new supplier starts with (shrinkage).
+QUALITY_RATING_PRIOR_WEIGHT = env_int("QUALITY_RATING_PRIOR_WEIGHT", 30, minimum=1)
+QUALITY_RATING_WINDOW_DAYS = env_int("QUALITY_RATING_WINDOW_DAYS", 180, minimum=1)
+# Enforcement: flag below a score or above a return rate (with enough sales to judge);
+# hold new leads for review below the lower score.
+QUALITY_FLAG_SCORE = env_int("QUALITY_FLAG_SCORE", 40, minimum=0, maximum=100)
+QUALITY_FLAG_RETURN_RATE_PERCENT = env_int(
+    "QUALITY_FLAG_RETURN_RATE_PERCENT", 30, minimum=0, maximum=100
+)
+QUALITY_HOLD_SCORE = env_int("QUALITY_HOLD_SCORE", 25, minimum=0, maximum=100)
+QUALITY_ENFORCE_MIN_SALES = env_int("QUALITY_ENFORCE_MIN_SALES", 20, minimum=0)
+CELERY_BEAT_SCHEDULE.update(
+    {
+        "quality-accept-unanswered-returns": {
+            "task": "quality.tasks.accept_unanswered_returns",
+            "schedule": 5 * 60,
+        },
+        "quality-recompute-changed-ratings": {
+            "task": "quality.tasks.recompute_changed_ratings",
+            "schedule": 5 * 60,
+        },
+        "quality-recompute-all-ratings": {
+            "task": "quality.tasks.recompute_all_ratings",
+            "schedule": crontab(hour=2, minute=30),
+        },
+    }
+)
 
 # --- accounts ---------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [
