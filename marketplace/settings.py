@@ -184,6 +184,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "billing.tasks.retry_payout_transfers",
         "schedule": 15 * 60,
     },
+    "buyers-expire-cpa-actions": {
+        "task": "buyers.tasks.expire_cpa_actions",
+        "schedule": 15 * 60,
+    },
     "billing-reconcile-stripe-topups": {
         "task": "billing.tasks.reconcile_stripe_topups",
         "schedule": 60 * 60,

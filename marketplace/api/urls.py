@@ -20,5 +20,6 @@ urlpatterns = [
         name="docs",
     ),
     path("", include("billing.urls_api")),
+    path("", include("buyers.urls_api")),
     re_path(r"^.*$", api_not_found, name="not-found"),
 ]

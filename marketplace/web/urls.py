@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from django.urls import path
+from django.urls import include, path
 
 from marketplace.web import api_keys, invitations, organizations, views
 
@@ -50,4 +50,5 @@ urlpatterns = [
         invitations.invitation_accept_view,
         name="invitation_accept",
     ),
+    path("buyers/", include("buyers.urls")),
 ]

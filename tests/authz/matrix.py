@@ -106,6 +106,26 @@ def topup_of_a(world: dict) -> str:
     return world["topup_of_a"]
 
 
+def purchase_of_a(world: dict) -> str:
+    """A pay-per-lead purchase of buyer A (of a lead made for it, on first use)."""
+    if "purchase_of_a" not in world:
+        from buyers.services import purchase_create
+        from suppliers.services import lead_submit
+        from tests.factories import lead_payload
+
+        lead = lead_submit(
+            supplier=world["supplier_b"].organization,
+            payload=lead_payload(
+                external_id="matrix-purchase", phone="+48 602 345 678", email="bought@example.pl"
+            ),
+        ).lead
+        sale = purchase_create(
+            buyer=world["buyer_a"].organization, lead_id=lead.pk, billing_model="cpl"
+        )
+        world["purchase_of_a"] = str(sale.pk)
+    return world["purchase_of_a"]
+
+
 # Billing pages: members of an organization; a moderator acts for none (sent to create one).
 MEMBER_PAGE = {"GET": roles(302, 200, 200, 302), "POST": roles(302, 405, 405, 302)}
 # Staff pages: sign in first, 403 for organizations.
@@ -118,6 +138,7 @@ SUPPLIER_ONLY_READ = roles(401, 200, 403, 403)
 SUPPLIER_ONLY_WRITE = roles(401, 422, 403, 403)
 # Any organization's own data; a moderator acts for no organization.
 ORGANIZATION_READ = roles(401, 200, 200, 403)
+BUYER_ONLY_READ = roles(401, 403, 200, 403)
 
 MATRIX: dict[str, Route] = {
     # --- API -----------------------------------------------------------------
@@ -405,5 +426,72 @@ MATRIX: dict[str, Route] = {
     # Stripe's webhook: no session, no CSRF; an unsigned POST is 400 for anyone.
     "billing:stripe_webhook": Route(
         "/billing/stripe/webhook/", {"GET": everyone(405), "POST": everyone(400)}
+    ),
+    # --- buyers: purchases (API) ---------------------------------------------------------
+    # An empty body has no billing_model: 422 for buyers.
+    "api:marketplace-lead-purchase": api(
+        lambda world: f"/api/v1/marketplace/leads/{world['lead_a'].pk}/purchase/",
+        GET=not_allowed_for(BUYER_ONLY_READ),
+        POST=roles(401, 403, 422, 403),
+        PUT=not_allowed_for(BUYER_ONLY_READ),
+        PATCH=not_allowed_for(BUYER_ONLY_READ),
+        DELETE=not_allowed_for(BUYER_ONLY_READ),
+    ),
+    "api:purchase-list": api(
+        "/api/v1/purchases/",
+        GET=BUYER_ONLY_READ,
+        POST=not_allowed_for(BUYER_ONLY_READ),
+        PUT=not_allowed_for(BUYER_ONLY_READ),
+        PATCH=not_allowed_for(BUYER_ONLY_READ),
+        DELETE=not_allowed_for(BUYER_ONLY_READ),
+    ),
+    "api:purchase-export": api(
+        "/api/v1/purchases/export.csv",
+        GET=BUYER_ONLY_READ,
+        POST=not_allowed_for(BUYER_ONLY_READ),
+        PUT=not_allowed_for(BUYER_ONLY_READ),
+        PATCH=not_allowed_for(BUYER_ONLY_READ),
+        DELETE=not_allowed_for(BUYER_ONLY_READ),
+    ),
+    # Buyer A's purchase: buyer B is told it does not exist; an empty PATCH is 422.
+    "api:purchase-detail": api(
+        lambda world: f"/api/v1/purchases/{purchase_of_a(world)}/",
+        GET=roles(401, 403, 200, 403, buyer_b=404),
+        POST=not_allowed_for(BUYER_ONLY_READ),
+        PUT=not_allowed_for(BUYER_ONLY_READ),
+        PATCH=roles(401, 403, 422, 403, buyer_b=404),
+        DELETE=not_allowed_for(BUYER_ONLY_READ),
+    ),
+    "api:purchase-actions": api(
+        lambda world: f"/api/v1/purchases/{purchase_of_a(world)}/actions/",
+        GET=not_allowed_for(BUYER_ONLY_READ),
+        POST=roles(401, 403, 422, 403, buyer_b=404),
+        PUT=not_allowed_for(BUYER_ONLY_READ),
+        PATCH=not_allowed_for(BUYER_ONLY_READ),
+        DELETE=not_allowed_for(BUYER_ONLY_READ),
+    ),
+    # --- buyers: pages -------------------------------------------------------------------
+    "buyers:purchase_list": Route(
+        "/buyers/purchases/",
+        {"GET": roles(302, 403, 200, 302), "POST": roles(302, 405, 405, 302)},
+    ),
+    "buyers:purchase_detail": Route(
+        lambda world: f"/buyers/purchases/{purchase_of_a(world)}/",
+        {"GET": roles(302, 403, 200, 302, buyer_b=404), "POST": roles(302, 405, 405, 302)},
+    ),
+    # An empty outcome form goes back with its error; an empty action form reports the
+    # (pay-per-lead) conversion: both redirect.
+    "buyers:purchase_outcome": Route(
+        lambda world: f"/buyers/purchases/{purchase_of_a(world)}/outcome/",
+        {"GET": roles(302, 405, 405, 302), "POST": roles(302, 403, 302, 302, buyer_b=404)},
+    ),
+    "buyers:purchase_action": Route(
+        lambda world: f"/buyers/purchases/{purchase_of_a(world)}/action/",
+        {"GET": roles(302, 405, 405, 302), "POST": roles(302, 403, 302, 302, buyer_b=404)},
+    ),
+    # An empty buy form (no billing model) goes back with a message.
+    "buyers:purchase_buy": Route(
+        lambda world: f"/buyers/leads/{world['lead_a'].pk}/buy/",
+        {"GET": roles(302, 405, 405, 302), "POST": roles(302, 403, 302, 302)},
     ),
 }

@@ -1,0 +1,201 @@
+"""Buying a lead: one conditional UPDATE of the lead in the same transaction as the
+sale, its event and its ledger charge (CPL) or reserve (CPA)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.db.models import Case, Exists, F, OuterRef, Q, Value, When
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from billing.commission import commission_percent_resolve
+from billing.services import cpa_reserve, cpl_charge
+from billing.services.holds import earnings_hold_schedule
+from buyers.ids import as_uuid
+from buyers.services.access import personal_data_reveal
+from buyers.services.locks import lock_buyer_person
+from marketplace.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from marketplace.models import (
+    ApiKey,
+    BillingModel,
+    Lead,
+    LeadStatus,
+    Organization,
+    Sale,
+    SaleEvent,
+    SaleStatus,
+)
+from marketplace.money import currency
+from marketplace.pricing import lead_listed_price
+
+
+class AlreadyPurchased(Conflict):
+    code = "already_purchased"
+
+
+class SoldOut(Conflict):
+    code = "sold_out"
+
+
+class DuplicatePerson(Conflict):
+    code = "duplicate"
+
+
+def _billing_model(value: object) -> str:
+    if not isinstance(value, str) or value not in BillingModel.values:
+        raise ValidationFailed(
+            _("billing_model must be “cpl” or “cpa”."),
+            fields={"billing_model": [_("Must be one of: cpl, cpa.")]},
+        )
+    return value
+
+
+def _lead_for_sale(*, lead_id: object) -> Lead:
+    pk = as_uuid(lead_id)
+    lead = Lead.objects.select_related("segment", "supplier").filter(pk=pk).first() if pk else None
+    # Leads that never reached the catalog are not there for buyers at all.
+    if lead is None or lead.status in (LeadStatus.REJECTED, LeadStatus.HELD):
+        raise NotFound(_("No such lead."))
+    return lead
+
+
+def _refuse_person_bought_before(*, buyer: Organization, lead: Lead, now: datetime) -> None:
+    if Sale.objects.filter(lead=lead, buyer=buyer).exists():
+        raise AlreadyPurchased(_("You already bought this lead."))
+    person = Q()
+    if lead.phone_index:
+        person |= Q(phone_index=lead.phone_index)
+    if lead.email_index:
+        person |= Q(email_index=lead.email_index)
+    if not person:
+        return
+    since = now - timedelta(days=lead.segment.dedup_window_days)
+    if Sale.objects.filter(
+        person, buyer=buyer, segment_id=lead.segment_id, purchased_at__gte=since
+    ).exists():
+        raise DuplicatePerson(
+            _("You bought this person in this segment within the last %(days)d days.")
+            % {"days": lead.segment.dedup_window_days}
+        )
+
+
+def _claim_one_sale(*, lead: Lead) -> None:
+    """The one conditional UPDATE: a sale is counted only while the lead is on sale."""
+    supplier_in_good_standing = Exists(
+        Organization.objects.filter(pk=OuterRef("supplier_id"), suspended_at__isnull=True)
+    )
+    claimed = Lead.objects.filter(
+        supplier_in_good_standing,
+        pk=lead.pk,
+        status=LeadStatus.AVAILABLE,
+        sales_count__lt=F("max_sales"),
+    ).update(
+        sales_count=F("sales_count") + 1,
+        status=Case(
+            When(sales_count__gte=F("max_sales") - 1, then=Value(LeadStatus.SOLD_OUT)),
+            default=F("status"),
+        ),
+    )
+    if claimed:
+        return
+    current = Lead.objects.select_related("supplier").get(pk=lead.pk)
+    if current.status == LeadStatus.SOLD_OUT or current.sales_count >= current.max_sales:
+        raise SoldOut(_("This lead is sold out."))
+    if current.supplier.is_suspended:
+        raise Conflict(_("This lead's supplier is suspended; its leads are not on sale."))
+    raise Conflict(_("This lead is no longer on sale."))
+
+
+@transaction.atomic
+def purchase_create(
+    *,
+    buyer: Organization,
+    lead_id: object,
+    billing_model: object,
+    user=None,
+    api_key: ApiKey | None = None,
+    reveal: str | None = None,
+    now: datetime | None = None,
+) -> Sale:
+    """Buy ``lead_id`` for ``buyer``: CPL charges the listed price, CPA reserves it.
+
+    ``reveal`` (an ``AccessChannel``) logs that the caller shows the lead's
+    personal data in its answer. Any refusal leaves nothing behind: the lead's
+    count, the sale and the ledger rows are one transaction.
+    """
+    model = _billing_model(billing_model)
+    if not buyer.is_buyer:
+        raise Forbidden(_("Only a buyer organization can buy leads."))
+    lead = _lead_for_sale(lead_id=lead_id)
+    if lead.supplier_id == buyer.pk:
+        raise Forbidden(_("You cannot buy your own organization's lead."))
+    now = now or timezone.now()
+    segment = lead.segment
+    listed = lead_listed_price(lead=lead, segment=segment, now=now)
+    if model == BillingModel.CPA and listed.cpa_price_cents is None:
+        raise ValidationFailed(
+            _("This lead is not offered pay-per-action."),
+            fields={"billing_model": [_("Pay-per-action is not offered for this lead.")]},
+        )
+
+    lock_buyer_person(
+        buyer_id=buyer.pk,
+        segment_id=segment.pk,
+        lead_id=lead.pk,
+        indexes=[lead.phone_index, lead.email_index],
+    )
+    _refuse_person_bought_before(buyer=buyer, lead=lead, now=now)
+    _claim_one_sale(lead=lead)
+    lead.refresh_from_db(fields=["status", "sales_count"])
+
+    price = listed.price_cents if model == BillingModel.CPL else listed.cpa_price_cents
+    sale = Sale.objects.create(
+        lead=lead,
+        buyer=buyer,
+        supplier_id=lead.supplier_id,
+        segment=segment,
+        phone_index=lead.phone_index,
+        email_index=lead.email_index,
+        billing_model=model,
+        price_cents=price,
+        currency=currency(),
+        commission_percent=commission_percent_resolve(segment.commission_percent),
+        status=SaleStatus.DELIVERED if model == BillingModel.CPL else SaleStatus.PENDING_ACTION,
+        purchased_at=now,
+        return_deadline=now + timedelta(hours=segment.return_window_hours),
+        action_deadline=(
+            now + timedelta(days=segment.action_window_days) if model == BillingModel.CPA else None
+        ),
+    )
+    SaleEvent.objects.create(
+        sale=sale,
+        kind="purchased",
+        to_status=sale.status,
+        data={
+            "billing_model": model,
+            "price_cents": price,
+            "discount_percent": listed.discount_percent,
+            "api_key": str(api_key.pk) if api_key else None,
+        },
+        actor=user,
+        created_at=now,
+    )
+    if price > 0:
+        if model == BillingModel.CPL:
+            cpl_charge(
+                buyer=buyer,
+                supplier=lead.supplier,
+                sale_id=sale.pk,
+                price_cents=price,
+                commission_percent=sale.commission_percent,
+            )
+            earnings_hold_schedule(
+                sale_id=sale.pk, supplier=lead.supplier, release_at=sale.return_deadline
+            )
+        else:
+            cpa_reserve(buyer=buyer, sale_id=sale.pk, price_cents=price)
+    if reveal:
+        personal_data_reveal(buyer=buyer, sales=[sale], channel=reveal, user=user, api_key=api_key)
+    return sale
