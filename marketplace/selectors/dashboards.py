@@ -7,23 +7,30 @@ leads or segments (no N+1), and returns plain data the templates can show.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from marketplace.models import (
     Lead,
     LeadStatus,
     Membership,
+    ModerationFlag,
     Organization,
     OrganizationKind,
+    Outcome,
     RejectionReason,
+    Sale,
+    SaleStatus,
     Segment,
 )
 from marketplace.money import format_cents
 
 RECENT_LEADS = 10
+DAYS = 30  # the span of the per-day charts
+RECENT_FLAGS = 10
 _REJECTED = Q(status=LeadStatus.REJECTED)
 
 
@@ -88,12 +95,58 @@ class RecentLead:
 
 
 @dataclass(frozen=True)
+class DayCounts:
+    """One day of a per-day chart; every day of the span is present, zeros included."""
+
+    day: date
+    values: dict[str, int]
+
+
+@dataclass(frozen=True)
+class SalesFigures:
+    """Sales of one organization, as supplier or as buyer: counts and money in cents."""
+
+    total: int = 0
+    returned: int = 0
+    converted: int = 0
+    pending_action: int = 0
+    spend_cents: int = 0
+
+    @property
+    def returned_share(self) -> float | None:
+        return share(self.returned, self.total)
+
+    @property
+    def converted_share(self) -> float | None:
+        return share(self.converted, self.total)
+
+
+@dataclass(frozen=True)
+class SalesGroup:
+    """Sales grouped by a segment or a counterpart organization."""
+
+    key: str
+    name: str
+    figures: SalesFigures
+
+    @property
+    def cost_per_conversion_cents(self) -> int | None:
+        if not self.figures.converted:
+            return None
+        return self.figures.spend_cents // self.figures.converted
+
+
+@dataclass(frozen=True)
 class SupplierDashboard:
     counts: LeadCounts
     by_segment: list[SegmentLeadCounts]
     by_reason: list[ReasonCount]
     by_status: dict[str, int]
     recent: list[RecentLead]
+    per_day: list[DayCounts] = field(default_factory=list)
+    sales: SalesFigures = field(default_factory=SalesFigures)
+    rating_score: int | None = None
+    rating_tier: str = ""
 
 
 @dataclass(frozen=True)
@@ -103,6 +156,7 @@ class SegmentAvailability:
     description: str
     available: int
     default_price: str
+    default_price_cents: int
     default_cpa_price: str
     return_window_hours: int
 
@@ -111,6 +165,12 @@ class SegmentAvailability:
 class BuyerDashboard:
     segments: list[SegmentAvailability]
     members_count: int
+    purchases: SalesFigures = field(default_factory=SalesFigures)
+    by_segment: list[SalesGroup] = field(default_factory=list)
+    by_supplier: list[SalesGroup] = field(default_factory=list)
+    funnel: list[tuple[str, str, int]] = field(default_factory=list)
+    lost: list[tuple[str, str, int]] = field(default_factory=list)
+    per_day: list[DayCounts] = field(default_factory=list)
 
     @property
     def available_total(self) -> int:
@@ -125,6 +185,13 @@ class ModeratorDashboard:
     leads_week: LeadCounts
     leads_all: LeadCounts
     by_reason_week: list[ReasonCount] = field(default_factory=list)
+    open_flags: int = 0
+    recent_flags: list[ModerationFlag] = field(default_factory=list)
+    flagged_suppliers: list[Organization] = field(default_factory=list)
+    sales_all: SalesFigures = field(default_factory=SalesFigures)
+    sales_month: SalesFigures = field(default_factory=SalesFigures)
+    returns_by_segment: list[SalesGroup] = field(default_factory=list)
+    per_day: list[DayCounts] = field(default_factory=list)
 
 
 def _counts(row: dict, prefix: str = "") -> LeadCounts:
@@ -175,6 +242,60 @@ def _short_reason(code: str) -> str:
     return str(label).split(":", 1)[0]
 
 
+def _span_start(days: int = DAYS) -> date:
+    return timezone.now().date() - timedelta(days=days - 1)
+
+
+def _per_day(queryset: QuerySet, date_field: str, aggregates: dict, *, days: int = DAYS):
+    """Per-day aggregates over the last ``days`` days (UTC), one query, gaps filled with 0."""
+    start = _span_start(days)
+    rows = (
+        queryset.filter(**{f"{date_field}__date__gte": start})
+        .order_by()
+        .annotate(day=TruncDate(date_field))
+        .values("day")
+        .annotate(**aggregates)
+    )
+    by_day = {row["day"]: row for row in rows}
+    return [
+        DayCounts(
+            day=day,
+            values={name: by_day.get(day, {}).get(name) or 0 for name in aggregates},
+        )
+        for day in (start + timedelta(days=offset) for offset in range(days))
+    ]
+
+
+_RETURNED = Q(status=SaleStatus.RETURNED)
+# What the buyer actually paid: CPL sales and reported CPA actions, not returned.
+_CHARGED = Q(status__in=[SaleStatus.DELIVERED, SaleStatus.ACTION_REPORTED])
+
+
+def _sales_aggregates(prefix: str = "", extra: Q | None = None) -> dict:
+    base = extra if extra is not None else Q()
+    return {
+        f"{prefix}total": Count("pk", filter=base),
+        f"{prefix}returned": Count("pk", filter=base & _RETURNED),
+        f"{prefix}converted": Count("pk", filter=base & Q(outcome=Outcome.CONVERTED)),
+        f"{prefix}pending_action": Count("pk", filter=base & Q(status=SaleStatus.PENDING_ACTION)),
+        f"{prefix}spend_cents": Sum("price_cents", filter=base & _CHARGED),
+    }
+
+
+def _sales(row: dict, prefix: str = "") -> SalesFigures:
+    return SalesFigures(**{name: row[f"{prefix}{name}"] or 0 for name in _sales_aggregates()})
+
+
+def _sales_groups(sales: QuerySet, key: str, name: str) -> list[SalesGroup]:
+    return [
+        SalesGroup(key=str(row[key]), name=row[name], figures=_sales(row))
+        for row in sales.order_by()
+        .values(key, name)
+        .annotate(**_sales_aggregates())
+        .order_by("-total", name)
+    ]
+
+
 def supplier_dashboard(*, supplier: Organization) -> SupplierDashboard:
     leads = Lead.objects.filter(supplier=supplier)
     counts = _counts(leads.aggregate(**_count_aggregates()))
@@ -214,6 +335,10 @@ def supplier_dashboard(*, supplier: Organization) -> SupplierDashboard:
         by_reason=_reason_counts(leads),
         by_status={status: by_status.get(status, 0) for status in LeadStatus.values},
         recent=recent,
+        per_day=_per_day(leads, "created_at", _count_aggregates()),
+        sales=_sales(Sale.objects.filter(supplier=supplier).aggregate(**_sales_aggregates())),
+        rating_score=supplier.rating_score,
+        rating_tier=supplier.rating_tier,
     )
 
 
@@ -227,6 +352,7 @@ def buyer_dashboard(*, buyer: Organization) -> BuyerDashboard:
             description=segment.description,
             available=segment.available,
             default_price=format_cents(segment.default_price_cents) or "0.00",
+            default_price_cents=segment.default_price_cents,
             default_cpa_price=format_cents(segment.default_cpa_price_cents) or "0.00",
             return_window_hours=segment.return_window_hours,
         )
@@ -235,7 +361,42 @@ def buyer_dashboard(*, buyer: Organization) -> BuyerDashboard:
         .order_by("name")
     ]
     members_count = Membership.objects.filter(organization=buyer).count()
-    return BuyerDashboard(segments=segments, members_count=members_count)
+    purchases = Sale.objects.filter(buyer=buyer)
+    outcomes = dict(
+        purchases.order_by().values("outcome").annotate(n=Count("pk")).values_list("outcome", "n")
+    )
+    return BuyerDashboard(
+        segments=segments,
+        members_count=members_count,
+        purchases=_sales(purchases.aggregate(**_sales_aggregates())),
+        by_segment=_sales_groups(purchases, "segment__slug", "segment__name"),
+        by_supplier=_sales_groups(purchases, "supplier_id", "supplier__name"),
+        funnel=_funnel(outcomes),
+        lost=[
+            (code, label, outcomes.get(code, 0))
+            for code, label in Outcome.choices
+            if code in (Outcome.UNREACHABLE, Outcome.REFUSED)
+        ],
+        per_day=_per_day(
+            purchases,
+            "purchased_at",
+            {"bought": Count("pk"), "spend_cents": Sum("price_cents", filter=_CHARGED)},
+        ),
+    )
+
+
+_FUNNEL = [Outcome.NEW, Outcome.CONTACTED, Outcome.QUALIFIED, Outcome.CONVERTED]
+
+
+def _funnel(outcomes: dict[str, int]) -> list[tuple[str, str, int]]:
+    """Bought → contacted → qualified → converted: each stage counts the leads that
+    reached it or went further (unreachable and refused leads stop after "bought")."""
+    labels = dict(Outcome.choices)
+    total = sum(outcomes.values())
+    stages = [(Outcome.NEW.value, total)]
+    for index, stage in enumerate(_FUNNEL[1:], start=1):
+        stages.append((stage.value, sum(outcomes.get(s, 0) for s in _FUNNEL[index:])))
+    return [(code, labels[code], count) for code, count in stages]
 
 
 def moderator_dashboard() -> ModeratorDashboard:
@@ -262,4 +423,34 @@ def moderator_dashboard() -> ModeratorDashboard:
         leads_week=_counts(row, "week_"),
         leads_all=_counts(row, "all_"),
         by_reason_week=_reason_counts(Lead.objects.filter(created_at__gte=week_ago)),
+        **_moderation_figures(),
     )
+
+
+def _moderation_figures() -> dict:
+    open_flags = ModerationFlag.objects.filter(resolved_at__isnull=True)
+    month = Q(purchased_at__date__gte=_span_start())
+    sales = Sale.objects.aggregate(
+        **_sales_aggregates("all_"), **_sales_aggregates("month_", month)
+    )
+    leads = _per_day(Lead.objects.all(), "created_at", {"leads": Count("pk")})
+    sold = _per_day(Sale.objects.all(), "purchased_at", {"sold": Count("pk")})
+    return {
+        "open_flags": open_flags.count(),
+        "recent_flags": list(
+            open_flags.select_related("organization").order_by("-created_at")[:RECENT_FLAGS]
+        ),
+        "flagged_suppliers": list(
+            Organization.objects.exclude(kind=OrganizationKind.BUYER)
+            .annotate(open_flags=Count("flags", filter=Q(flags__resolved_at__isnull=True)))
+            .filter(Q(suspended_at__isnull=False) | Q(holds_new_leads=True) | Q(open_flags__gt=0))
+            .order_by("-open_flags", "name")[:RECENT_FLAGS]
+        ),
+        "sales_all": _sales(sales, "all_"),
+        "sales_month": _sales(sales, "month_"),
+        "returns_by_segment": _sales_groups(Sale.objects.all(), "segment__slug", "segment__name"),
+        "per_day": [
+            DayCounts(day=a.day, values={**a.values, **b.values})
+            for a, b in zip(leads, sold, strict=True)
+        ],
+    }

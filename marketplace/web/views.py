@@ -12,6 +12,7 @@ from marketplace.selectors.dashboards import (
     supplier_dashboard,
 )
 from marketplace.web.access import render_page
+from marketplace.web.dashboard_charts import buyer_charts, moderator_charts, supplier_charts
 
 
 @require_GET
@@ -28,17 +29,27 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     is_moderator = request.user.is_moderator
     if organization is None and not is_moderator:
         return redirect("organization_create")
+    supplier = (
+        supplier_dashboard(supplier=organization)
+        if organization is not None and organization.is_supplier
+        else None
+    )
+    buyer = (
+        buyer_dashboard(buyer=organization)
+        if organization is not None and organization.is_buyer
+        else None
+    )
+    moderation = moderator_dashboard() if is_moderator else None
     return render_page(
         request,
         "marketplace/dashboard.html",
         {
-            "supplier": supplier_dashboard(supplier=organization)
-            if organization is not None and organization.is_supplier
-            else None,
-            "buyer": buyer_dashboard(buyer=organization)
-            if organization is not None and organization.is_buyer
-            else None,
-            "moderation": moderator_dashboard() if is_moderator else None,
+            "supplier": supplier,
+            "supplier_charts": supplier_charts(supplier) if supplier else None,
+            "buyer": buyer,
+            "buyer_charts": buyer_charts(buyer) if buyer else None,
+            "moderation": moderation,
+            "moderation_charts": moderator_charts(moderation) if moderation else None,
             "currency": settings.CURRENCY,
         },
     )
