@@ -15,8 +15,20 @@ from marketplace.api.pagination import CursorPagination
 from marketplace.api.permissions import IsSupplier, acting_organization
 from marketplace.api.schema import error_responses, page_of
 from marketplace.errors import ValidationFailed
-from marketplace.models import Lead, LeadSource, LeadStatus, RejectionReason, Temperature
-from marketplace.serializers import LeadDetailSerializer, LeadReceiptSerializer
+from marketplace.models import (
+    Lead,
+    LeadSource,
+    LeadStatus,
+    RejectionReason,
+    Sale,
+    Temperature,
+)
+from marketplace.serializers import (
+    LeadDetailSerializer,
+    LeadReceiptSerializer,
+    MoneyField,
+    lead_receipt,
+)
 from suppliers.intake.validation import TIMELINES
 from suppliers.selectors import supplier_leads
 from suppliers.services import IntakeResult, lead_submit, lead_submit_batch
@@ -67,6 +79,27 @@ class LeadInputSerializer(serializers.Serializer):
     max_sales = serializers.IntegerField(min_value=1, required=False)
 
 
+class LeadSaleSerializer(serializers.ModelSerializer):
+    """One sale of the supplier's lead: of the buyer, only its organization's name."""
+
+    buyer = serializers.CharField(source="buyer.name", read_only=True)
+    price = MoneyField(source="price_cents")
+
+    class Meta:
+        model = Sale
+        fields = ["id", "buyer", "billing_model", "price", "status", "purchased_at"]
+        read_only_fields = fields
+
+
+class SupplierLeadSerializer(LeadDetailSerializer):
+    """The supplier's own lead, every field as stored, with its sales."""
+
+    sales = LeadSaleSerializer(many=True, read_only=True)
+
+    class Meta(LeadDetailSerializer.Meta):
+        fields = [*LeadDetailSerializer.Meta.fields, "sales"]
+
+
 def rejection_error(lead: Lead) -> tuple[int, dict]:
     """A rejected lead's answer: 409 for a plain duplicate, else 422 with the reasons."""
     reasons = list(lead.rejection_reasons)
@@ -82,7 +115,7 @@ def intake_answer(result: IntakeResult) -> tuple[int, dict]:
     if result.lead.status == LeadStatus.REJECTED:
         return rejection_error(result.lead)
     code = status.HTTP_201_CREATED if result.created else status.HTTP_200_OK
-    return code, LeadReceiptSerializer(result.lead).data
+    return code, lead_receipt(result.lead)
 
 
 class LeadListCreateApi(APIView):
@@ -96,7 +129,7 @@ class LeadListCreateApi(APIView):
             OpenApiParameter("cursor", str),
         ],
         responses={
-            200: page_of(LeadDetailSerializer(many=True), "LeadPage"),
+            200: page_of(SupplierLeadSerializer(many=True), "LeadPage"),
             **error_responses(401, 403, 422),
         },
     )
@@ -114,7 +147,7 @@ class LeadListCreateApi(APIView):
         )
         paginator = CursorPagination()
         page = paginator.paginate_queryset(leads, request, view=self)
-        return paginator.get_paginated_response(LeadDetailSerializer(page, many=True).data)
+        return paginator.get_paginated_response(SupplierLeadSerializer(page, many=True).data)
 
     @extend_schema(
         request=LeadInputSerializer,
@@ -172,14 +205,14 @@ class LeadBatchApi(APIView):
                     }
                 )
                 continue
-            code, body = intake_answer(item.result)
+            lead = item.result.lead
             entry = {
                 "index": item.index,
-                "status": item.result.lead.status,
-                "id": str(item.result.lead.pk),
+                "status": lead.status,
+                "id": str(lead.pk),
                 "created": item.result.created,
             }
-            if code >= 400:
-                entry["error"] = body["error"]
+            if lead.status == LeadStatus.REJECTED:  # no receipt: a batch answers status and id
+                entry["error"] = rejection_error(lead)[1]["error"]
             results.append(entry)
         return Response({"results": results}, status=status.HTTP_200_OK)
