@@ -51,3 +51,15 @@ def lead_listed_price(*, lead, segment=None, now: datetime | None = None) -> Lis
         cpa_price_cents=None if cpa is None else discounted_cents(cpa, percent),
         discount_percent=percent,
     )
+
+
+def undiscounted_ceiling_cents(listed_max_cents: int, percent: int) -> int:
+    """The highest own price whose listed price at ``percent`` off is at most
+    ``listed_max_cents``: the inverse of ``discounted_cents``, so "listed price
+    ≤ X" becomes "own price ≤ Y" per discount band, a plain indexable comparison.
+
+    ``discounted_cents(c, p) <= m``  ⇔  ``(2c(100-p) + 100) // 200 <= m``
+    ⇔  ``2c(100-p) + 100 < 200(m+1)``  ⇔  ``c <= (200m + 99) // (2(100-p))``.
+    """
+    percent = max(percent, 0)
+    return (200 * listed_max_cents + 99) // (2 * (100 - percent))

@@ -181,6 +181,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "schedule": 15 * 60,
     },
     "billing-retry-payout-transfers": {
+    "marketplace-expire-stale-leads": {
+        "task": "marketplace.tasks.expire_stale_leads",
+        "schedule": 15 * 60,
+    },
         "task": "billing.tasks.retry_payout_transfers",
         "schedule": 15 * 60,
     },

@@ -12,6 +12,7 @@ from django.utils import translation
 
 from marketplace.models import Invitation
 from marketplace.services.idempotency import idempotency_purge_expired
+from marketplace.services.lead_expiry import leads_expire_stale
 
 # How long a sent invitation email is remembered, so a retried task does not
 # mail the same person twice. Longer than any broker redelivery delay.
@@ -61,3 +62,9 @@ def send_invitation_email(invitation_id: str, accept_url: str, language: str = "
 def purge_idempotency_records() -> int:
     """Periodic (beat, hourly): forget Idempotency-Key answers older than their TTL."""
     return idempotency_purge_expired()
+
+
+@shared_task(acks_late=True)
+def expire_stale_leads() -> int:
+    """Periodic (beat): leads older than their segment's freshness limit become expired."""
+    return leads_expire_stale()

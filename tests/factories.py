@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import factory
 from allauth.account.models import EmailAddress
+from django.utils import timezone
 
 from marketplace.models import MemberRole, Membership, Organization, OrganizationKind, User
 
@@ -74,3 +75,53 @@ def lead_payload(**overrides: object) -> dict:
     }
     payload.update(overrides)
     return payload
+
+
+class LeadFactory(factory.django.DjangoModelFactory):
+    """An available lead stored directly (not through intake): for catalog and sales tests.
+    ``segment`` defaults to the seeded loans segment; blind indexes follow phone and email."""
+
+    class Meta:
+        model = "marketplace.Lead"
+
+    supplier = factory.SubFactory(OrganizationFactory, kind=OrganizationKind.SUPPLIER)
+    segment = factory.LazyFunction(lambda: _seeded_segment("loans"))
+    external_id = factory.Sequence(lambda n: f"ext-{n}")
+    status = "available"
+    first_name = "Anna"
+    last_name = "Kowalska"
+    phone = factory.Sequence(lambda n: f"+48601{n % 1_000_000:06d}")
+    email = factory.Sequence(lambda n: f"person.{n}@example.pl")
+    phone_index = factory.LazyAttribute(
+        lambda lead: _blind_index("phone", lead.phone) if lead.phone else ""
+    )
+    email_index = factory.LazyAttribute(
+        lambda lead: _blind_index("email", lead.email) if lead.email else ""
+    )
+    country = "PL"
+    region = "PL-MZ"
+    city = "Warszawa"
+    temperature = "hot"
+    source = "landing_page"
+    consent_text = "I agree to be contacted."
+    attributes = factory.LazyFunction(
+        lambda: {"amount": 20000, "term_months": 24, "purpose": "car"}
+    )
+    qualification = factory.LazyFunction(lambda: {"budget": True})
+    price_cents = 1250
+    cpa_price_cents = 6000
+    max_sales = 1
+    sales_count = 0
+    created_at = factory.LazyFunction(timezone.now)
+
+
+def _seeded_segment(slug: str):
+    from marketplace.models import Segment
+
+    return Segment.objects.get(slug=slug)
+
+
+def _blind_index(kind: str, value: str) -> str:
+    from marketplace.crypto import blind_index
+
+    return blind_index(kind, value)

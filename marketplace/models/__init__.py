@@ -1,6 +1,7 @@
 from marketplace.models.idempotency import IdempotencyRecord
 from marketplace.models.leads import (
     Lead,
+    LeadEvent,
     LeadSource,
     LeadStatus,
     RejectionReason,
@@ -35,6 +36,7 @@ __all__ = [
     "IdempotencyRecord",
     "Invitation",
     "Lead",
+    "LeadEvent",
     "LeadSource",
     "LeadStatus",
     "MemberRole",

@@ -39,6 +39,20 @@ class RejectionReason(models.TextChoices):
     NO_CONSENT = "no_consent", "No consent recorded"
 
 
+# Columns the catalog filters on, carried in its indexes (see Lead.Meta.indexes).
+CATALOG_INCLUDE = [
+    "segment",
+    "supplier",
+    "country",
+    "region",
+    "temperature",
+    "price_cents",
+    "cpa_price_cents",
+    "sales_count",
+    "max_sales",
+]
+
+
 class Lead(models.Model):
     """One person's contact data and interest, as a supplier sent it.
 
@@ -125,6 +139,29 @@ class Lead(models.Model):
                 condition=~models.Q(status="rejected") & ~models.Q(email_index=""),
             ),
             models.Index(fields=["supplier", "-created_at", "-id"], name="lead_supplier_recent"),
+            # The catalog (marketplace/selectors/catalog.py): available leads, newest
+            # first, walked backwards from the keyset position. The INCLUDE columns are
+            # every plain filter, so the capped count is an index-only scan.
+            models.Index(
+                fields=["created_at", "id"],
+                name="lead_catalog_recent",
+                condition=models.Q(status="available"),
+                include=CATALOG_INCLUDE,
+            ),
+            models.Index(
+                fields=["segment", "created_at", "id"],
+                name="lead_catalog_segment",
+                condition=models.Q(status="available"),
+                include=[name for name in CATALOG_INCLUDE if name != "segment"],
+            ),
+            # A region is ~2% of the catalog: walking the whole-catalog index for it
+            # would read fifty entries per row shown.
+            models.Index(
+                fields=["region", "created_at", "id"],
+                name="lead_catalog_region",
+                condition=models.Q(status="available"),
+                include=[name for name in CATALOG_INCLUDE if name != "region"],
+            ),
         ]
 
     def __str__(self) -> str:
@@ -152,3 +189,23 @@ class Suppression(models.Model):
 
     def __str__(self) -> str:
         return f"Suppressed {self.kind} {self.blind_index[:8]}…"
+
+
+class LeadEvent(models.Model):
+    """A change of a lead's status, as a row (who or what moved it, when)."""
+
+    id = models.UUIDField(primary_key=True, default=new_id, editable=False)
+    # Indexed by lead_event_lead (lead, created_at) below.
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="events", db_index=False)
+    kind = models.CharField(max_length=32, help_text="expired, ...")
+    from_status = models.CharField(max_length=16, choices=LeadStatus.choices)
+    to_status = models.CharField(max_length=16, choices=LeadStatus.choices)
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["lead", "created_at"], name="lead_event_lead")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} on {self.lead_id}"

@@ -2,11 +2,12 @@ from __future__ import annotations
 
 from django.urls import include, path
 
-from marketplace.web import api_keys, invitations, organizations, views
+from marketplace.web import api_keys, catalog, invitations, organizations, views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("dashboard/", views.dashboard, name="dashboard"),
+    path("marketplace/", catalog.catalog_browse, name="catalog"),
     path(
         "organizations/new/",
         organizations.organization_create_view,

@@ -206,6 +206,19 @@ MATRIX: dict[str, Route] = {
         PATCH=everyone(404),
         DELETE=everyone(404),
     ),
+    # --- the catalog: buyers only (a moderator acts for no organization) ---------------
+    "api:catalog-lead-list": api(
+        "/api/v1/marketplace/leads/",
+        GET=roles(401, 403, 200, 403),
+        POST=not_allowed_for(roles(401, 403, 200, 403)),
+        PUT=not_allowed_for(roles(401, 403, 200, 403)),
+        PATCH=not_allowed_for(roles(401, 403, 200, 403)),
+        DELETE=not_allowed_for(roles(401, 403, 200, 403)),
+    ),
+    "catalog": Route(
+        "/marketplace/",
+        {"GET": roles(302, 403, 200, 302), "POST": roles(302, 405, 405, 302)},
+    ),
     # --- accounts (allauth) ----------------------------------------------------------
     # Signed-in people are sent away from sign-in and sign-up; pages about one's
     # own account send anonymous people to sign in (302).

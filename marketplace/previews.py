@@ -1,0 +1,67 @@
+"""Masked previews of a lead's person, for buyers who have not bought it.
+
+A preview shows enough to judge a lead (the phone's country and operator
+prefix, the email's provider) and nothing that identifies or reaches the
+person. Each mask is built from the few characters it shows and fixed
+placeholders, never by blanking characters of the original in place, so
+nothing beyond what is shown can leak (not even the email's length).
+"""
+
+from __future__ import annotations
+
+import phonenumbers
+
+PLACEHOLDER = "*"
+
+
+def mask_first_name(first_name: str) -> str:
+    """ "Anna" → "A." """
+    name = (first_name or "").strip()
+    return f"{name[0].upper()}." if name else ""
+
+
+def _shown_digits(length: int) -> tuple[int, int]:
+    """How many leading and trailing national digits a mask keeps."""
+    if length >= 8:
+        return 2, 2
+    if length >= 6:
+        return 1, 1
+    return 0, 0
+
+
+def mask_phone(phone: str) -> str | None:
+    """ "+48601234567" → "+48 60* *** *67": the country code, the first two and the
+    last two digits of the national number, the rest hidden, in groups of three."""
+    if not phone:
+        return None
+    try:
+        parsed = phonenumbers.parse(phone, None)
+        country_code = str(parsed.country_code)
+        national = phonenumbers.national_significant_number(parsed)
+    except phonenumbers.NumberParseException:
+        digits = "".join(ch for ch in phone if ch.isdigit())
+        country_code, national = "", digits
+    national = "".join(ch for ch in national if ch.isdigit())
+    head, tail = _shown_digits(len(national))
+    hidden = len(national) - head - tail
+    masked = national[:head] + PLACEHOLDER * hidden + (national[-tail:] if tail else "")
+    groups = " ".join(masked[i : i + 3] for i in range(0, len(masked), 3))
+    return f"+{country_code} {groups}" if country_code else groups
+
+
+def mask_email(email: str) -> str | None:
+    """ "anna.k@example.pl" → "a***@example.pl": the first character of the local part,
+    a fixed placeholder (the length is not shown) and the provider's domain."""
+    if not email or "@" not in email:
+        return None
+    local, _, domain = email.rpartition("@")
+    first = local[:1] if local[:1].isalnum() else ""
+    return f"{first}{PLACEHOLDER * 3}@{domain.lower()}"
+
+
+def lead_preview(*, first_name: str, phone: str, email: str) -> dict[str, str | None]:
+    return {
+        "first_name": mask_first_name(first_name),
+        "phone": mask_phone(phone),
+        "email": mask_email(email),
+    }

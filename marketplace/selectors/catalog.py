@@ -1,0 +1,296 @@
+"""The catalog: the leads a buyer can buy now, newest first.
+
+A lead is listed for a buyer when it is available with sales left, younger
+than its segment's freshness limit (even before the expiry task marks it),
+not its own, not from a suspended supplier, not bought by this buyer, and not
+a person this buyer bought in the segment within the segment's dedup window.
+
+Everything that depends on a segment's rules (freshness, age discounts, dedup
+window) is turned into plain comparisons per segment before the query is
+built, so the SQL stays a range scan of the partial catalog indexes
+(migration 0005): the listed price is "own price ≤ threshold" per age band,
+the freshness limit is ``created_at >=`` per segment plus one global bound.
+
+Pages are keyset pages on ``(created_at, id)`` (never OFFSET); the count is
+exact up to ``EXACT_COUNT_LIMIT`` and the planner's estimate beyond.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from functools import reduce
+from operator import or_
+from typing import Literal
+
+from django.db import connection
+from django.db.models import BooleanField, Exists, F, Func, OuterRef, Q, QuerySet
+
+from marketplace.models import Lead, LeadStatus, Organization, Sale, Segment
+from marketplace.pricing import undiscounted_ceiling_cents
+
+EXACT_COUNT_LIMIT = 10_000
+
+# What a listing never loads: personal data not shown in a preview, and columns
+# the catalog does not need (fewer decryptions, nothing to leak by mistake).
+_DEFERRED = (
+    "last_name",
+    "consent_ip",
+    "consent_text",
+    "consent_page_url",
+    "consent_certificate_url",
+    "consent_captured_at",
+    "external_id",
+    "rejection_reasons",
+    "duplicate_of",
+    "postal_code",
+    "phone_index",
+    "email_index",
+)
+
+
+@dataclass(frozen=True)
+class AttributeFilter:
+    """One condition on a segment attribute; ``op`` is eq, gte or lte."""
+
+    name: str
+    op: Literal["eq", "gte", "lte"]
+    value: object
+
+
+@dataclass(frozen=True)
+class CatalogFilters:
+    segment: Segment | None = None
+    country: str | None = None
+    region: str | None = None
+    temperature: str | None = None
+    max_price_cents: int | None = None
+    billing_model: str | None = None
+    min_rating: int | None = None
+    max_age_hours: int | None = None
+    attributes: tuple[AttributeFilter, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True)
+class CatalogPosition:
+    """Where a keyset page starts: after this (created_at, id), newest first."""
+
+    created_at: datetime
+    id: object
+
+
+@dataclass(frozen=True)
+class CatalogPage:
+    leads: list[Lead]
+    next_position: CatalogPosition | None
+    now: datetime
+
+
+@dataclass(frozen=True)
+class CatalogCount:
+    value: int
+    exact: bool
+
+
+class _JsonPathExists(Func):
+    """``jsonb_path_exists(attributes, path, vars)``: a comparison that is simply false
+    (never an error) for a lead whose attribute has another type."""
+
+    output_field = BooleanField()
+
+    def __init__(self, path: str, variables: dict) -> None:
+        super().__init__(F("attributes"))
+        self.path = path
+        self.variables = json.dumps(variables)
+
+    def as_sql(self, compiler, connection, **extra):
+        column, params = compiler.compile(self.source_expressions[0])
+        sql = f"jsonb_path_exists({column}, %s::jsonpath, %s::jsonb)"
+        return sql, [*params, self.path, self.variables]
+
+
+def _attribute_condition(item: AttributeFilter) -> Q | Func:
+    if item.op == "eq":
+        return Q(attributes__contains={item.name: item.value})
+    operator = ">=" if item.op == "gte" else "<="
+    # The name comes from the segment's schema; json.dumps quotes and escapes it.
+    path = f"$.{json.dumps(item.name)} ? (@ {operator} $v)"
+    return _JsonPathExists(path, {"v": item.value})
+
+
+def _discount_bands(
+    segment: Segment, now: datetime
+) -> list[tuple[datetime | None, datetime | None, int]]:
+    """The segment's age-discount schedule as ``created_at`` ranges
+    ``(lower, upper, percent)`` meaning ``lower < created_at <= upper`` (None: open).
+    Mirrors ``pricing.discount_percent_at``: a lead ``h`` hours old or older (created at
+    or before ``now - h``) gets the percent of the largest ``after_hours`` it reached,
+    the first one listed on a tie."""
+    steps: dict[int, int] = {}
+    for step in segment.age_discounts or []:
+        steps.setdefault(step["after_hours"], step["percent"])
+    bands: list[tuple[datetime | None, datetime | None, int]] = []
+    upper: datetime | None = None
+    percent = 0
+    for after_hours, step_percent in sorted(steps.items()):
+        boundary = now - timedelta(hours=after_hours)
+        bands.append((boundary, upper, percent))
+        upper, percent = boundary, step_percent
+    bands.append((None, upper, percent))
+    return bands
+
+
+def _price_condition(segment: Segment, now: datetime, max_price_cents: int, price_field: str) -> Q:
+    """Listed price ≤ max at ``now``: own price ≤ a threshold per age band."""
+    clauses = []
+    for lower, upper, percent in _discount_bands(segment, now):
+        band = Q(**{f"{price_field}__lte": undiscounted_ceiling_cents(max_price_cents, percent)})
+        if lower is not None:
+            band &= Q(created_at__gt=lower)
+        if upper is not None:
+            band &= Q(created_at__lte=upper)
+        clauses.append(band)
+    return reduce(or_, clauses)
+
+
+def freshness_cutoff(segment: Segment, now: datetime) -> datetime:
+    """Leads created before this have outlived the segment's freshness limit."""
+    return now - timedelta(days=segment.freshness_days)
+
+
+def _segment_scope(filters: CatalogFilters) -> list[Segment]:
+    segments = Segment.objects.filter(is_active=True)
+    if filters.segment is not None:
+        segments = segments.filter(pk=filters.segment.pk)
+    return list(segments.only("id", "freshness_days", "age_discounts", "dedup_window_days"))
+
+
+def _person_not_bought_recently(buyer: Organization, segments: list[Segment], now: datetime):
+    """Conditions that hide a person this buyer bought in the segment within its dedup
+    window, or None when the buyer bought nobody in any of these windows (the common
+    case for the count, which then stays an index-only scan)."""
+    windows = reduce(
+        or_,
+        (
+            Q(
+                segment_id=segment.pk,
+                purchased_at__gte=now - timedelta(days=segment.dedup_window_days),
+            )
+            for segment in segments
+        ),
+    )
+    recent = Sale.objects.filter(windows, buyer=buyer)
+    if not recent.exists():
+        return None
+    conditions = []
+    for key in ("phone_index", "email_index"):
+        same_person = recent.filter(
+            segment_id=OuterRef("segment_id"), **{key: OuterRef(key)}
+        ).exclude(**{key: ""})
+        conditions.append(~Exists(same_person))
+    return conditions
+
+
+def catalog_leads(*, buyer: Organization, filters: CatalogFilters, now: datetime) -> QuerySet[Lead]:
+    """Every lead ``buyer`` can buy at ``now`` under ``filters``, newest first."""
+    segments = _segment_scope(filters)
+    if not segments:
+        return Lead.objects.none()
+    price_field = "cpa_price_cents" if filters.billing_model == "cpa" else "price_cents"
+    per_segment = []
+    for segment in segments:
+        clause = Q(segment_id=segment.pk, created_at__gte=freshness_cutoff(segment, now))
+        if filters.max_price_cents is not None:
+            clause &= _price_condition(segment, now, filters.max_price_cents, price_field)
+        per_segment.append(clause)
+    # One global lower bound on created_at: the index range the scan walks.
+    oldest = min(freshness_cutoff(segment, now) for segment in segments)
+    if filters.max_age_hours is not None:
+        oldest = max(oldest, now - timedelta(hours=filters.max_age_hours))
+
+    leads = Lead.objects.filter(
+        reduce(or_, per_segment),
+        status=LeadStatus.AVAILABLE,
+        sales_count__lt=F("max_sales"),
+        created_at__gte=oldest,
+    ).exclude(supplier=buyer)
+    leads = leads.exclude(
+        supplier_id__in=Organization.objects.filter(suspended_at__isnull=False).values("pk")
+    )
+    if filters.country:
+        leads = leads.filter(country=filters.country)
+    if filters.region:
+        leads = leads.filter(region=filters.region)
+    if filters.temperature:
+        leads = leads.filter(temperature=filters.temperature)
+    if filters.billing_model == "cpa":
+        leads = leads.filter(cpa_price_cents__isnull=False)
+    if filters.min_rating is not None:
+        leads = leads.filter(
+            supplier_id__in=Organization.objects.filter(
+                rating_score__gte=filters.min_rating
+            ).values("pk")
+        )
+    for item in filters.attributes:
+        leads = leads.filter(_attribute_condition(item))
+    leads = leads.exclude(Exists(Sale.objects.filter(buyer=buyer, lead_id=OuterRef("pk"))))
+    person = _person_not_bought_recently(buyer, segments, now)
+    if person:
+        leads = leads.filter(*person)
+    return leads.order_by("-created_at", "-id")
+
+
+class _Before(Func):
+    """``(created_at, id) < (%s, %s)``: a row comparison, which PostgreSQL uses as the
+    bound of a backward scan of the ``(created_at, id)`` indexes."""
+
+    output_field = BooleanField()
+
+    def __init__(self, position: CatalogPosition) -> None:
+        super().__init__(F("created_at"), F("id"))
+        self.position = position
+
+    def as_sql(self, compiler, connection, **extra):
+        created_at, params_a = compiler.compile(self.source_expressions[0])
+        lead_id, params_b = compiler.compile(self.source_expressions[1])
+        sql = f"({created_at}, {lead_id}) < (%s, %s)"
+        return sql, [*params_a, *params_b, self.position.created_at, self.position.id]
+
+
+def catalog_page(
+    *,
+    buyer: Organization,
+    filters: CatalogFilters,
+    limit: int,
+    after: CatalogPosition | None = None,
+    now: datetime,
+) -> CatalogPage:
+    """One keyset page of the catalog, with what its rows need to be shown."""
+    leads = catalog_leads(buyer=buyer, filters=filters, now=now)
+    if after is not None:
+        leads = leads.filter(_Before(after))
+    rows = list(leads.select_related("segment", "supplier").defer(*_DEFERRED)[: limit + 1])
+    next_position = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        last = rows[-1]
+        next_position = CatalogPosition(created_at=last.created_at, id=last.pk)
+    return CatalogPage(leads=rows, next_position=next_position, now=now)
+
+
+def catalog_count(*, buyer: Organization, filters: CatalogFilters, now: datetime) -> CatalogCount:
+    """How many leads match: exact up to ``EXACT_COUNT_LIMIT`` (a capped count, at most
+    that many index entries read), else the planner's estimate of the full query."""
+    leads = catalog_leads(buyer=buyer, filters=filters, now=now).order_by().values("pk")
+    capped = leads[: EXACT_COUNT_LIMIT + 1].count()
+    if capped <= EXACT_COUNT_LIMIT:
+        return CatalogCount(value=capped, exact=True)
+    sql, params = leads.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
+        plan = cursor.fetchone()[0]
+    if isinstance(plan, str):
+        plan = json.loads(plan)
+    estimate = int(plan[0]["Plan"]["Plan Rows"])
+    return CatalogCount(value=max(estimate, EXACT_COUNT_LIMIT + 1), exact=False)
