@@ -171,6 +171,11 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
+# A task taken by a worker that died (SIGKILL, lost host) is handed out again once
+# this many seconds have passed without its acknowledgement (Redis broker).
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 900, minimum=1)
+}
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "purge-idempotency-records": {
         "task": "marketplace.tasks.purge_idempotency_records",
@@ -191,6 +196,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "buyers-expire-cpa-actions": {
         "task": "buyers.tasks.expire_cpa_actions",
         "schedule": 15 * 60,
+    },
+    "suppliers-resume-stalled-uploads": {
+        "task": "suppliers.uploads.tasks.resume_stalled_uploads",
+        "schedule": 5 * 60,
     },
     "billing-reconcile-stripe-topups": {
         "task": "billing.tasks.reconcile_stripe_topups",
@@ -284,6 +293,28 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = API_MAX_BODY_BYTES
 API_RATE_LIMIT = env_str("API_RATE_LIMIT", "6000/min")
 API_BATCH_MAX_LEADS = 1000
 IDEMPOTENCY_TTL_HOURS = 24
+
+# --- lead uploads (CSV/XLSX) ----------------------------------------------------
+# Stored under random names; the original file name is display text only.
+UPLOADS_DIR = Path(
+    env_str("UPLOADS_DIR") or Path(env_str("MEDIA_ROOT") or BASE_DIR / "media") / "uploads"
+)
+UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 50 * 1024 * 1024, minimum=1024)
+UPLOAD_MAX_ROWS = env_int("UPLOAD_MAX_ROWS", 1_000_000, minimum=1)
+# An XLSX (a zip) whose members would expand past this is refused unopened (zip bombs).
+UPLOAD_MAX_EXPANDED_BYTES = env_int("UPLOAD_MAX_EXPANDED_BYTES", 1024 * 1024 * 1024, minimum=1024)
+UPLOAD_CHUNK_ROWS = env_int("UPLOAD_CHUNK_ROWS", 1000, minimum=1, maximum=10_000)
+# Uploads of one supplier processed at the same time; the others wait their turn.
+UPLOADS_PER_SUPPLIER = env_int("UPLOADS_PER_SUPPLIER", 1, minimum=1)
+# One task run works this long, then hands over to a fresh task (fair to other
+# suppliers; short enough for the broker's visibility timeout).
+UPLOAD_TASK_SECONDS = env_int("UPLOAD_TASK_SECONDS", 60, minimum=1)
+# A processing upload whose checkpoint has not moved for this long lost its task.
+UPLOAD_STALE_SECONDS = env_int("UPLOAD_STALE_SECONDS", 600, minimum=10)
+# The Celery queue of upload tasks (empty: the default queue).
+UPLOADS_QUEUE = env_str("UPLOADS_QUEUE")
+# Routes that accept bodies larger than API_MAX_BODY_BYTES (multipart overhead included).
+API_LARGE_BODY_PATHS = {"/api/v1/uploads/": UPLOAD_MAX_BYTES + 1024 * 1024}
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

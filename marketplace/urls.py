@@ -16,6 +16,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("billing/", include("billing.urls")),
+    path("suppliers/", include("suppliers.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("marketplace.web.urls")),
 ]

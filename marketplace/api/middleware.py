@@ -25,7 +25,8 @@ _ENVELOPES: dict[int, tuple[str, str]] = {
 
 
 def body_limit_for(path: str) -> int:
-    return settings.API_MAX_BODY_BYTES
+    """File uploads may send more than a JSON body; every other route keeps the small limit."""
+    return getattr(settings, "API_LARGE_BODY_PATHS", {}).get(path, settings.API_MAX_BODY_BYTES)
 
 
 def _is_json(response: HttpResponse) -> bool:

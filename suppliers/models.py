@@ -1,0 +1,19 @@
+from suppliers.uploads.models import (
+    ColumnMemory,
+    Upload,
+    UploadEvent,
+    UploadFormat,
+    UploadRowError,
+    UploadRowKind,
+    UploadStatus,
+)
+
+__all__ = [
+    "ColumnMemory",
+    "Upload",
+    "UploadEvent",
+    "UploadFormat",
+    "UploadRowError",
+    "UploadRowKind",
+    "UploadStatus",
+]

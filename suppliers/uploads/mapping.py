@@ -1,0 +1,473 @@
+"""File columns → the API's lead fields.
+
+A file's columns are the lead's JSON field names with nested ones flattened
+(``consent_text``, ``qualification_budget``) and segment attributes by their
+own names (API.md). Suppliers' spreadsheets rarely say so: headers are matched
+after normalization (case, accents, punctuation) against the field names,
+common synonyms in English, Polish, Romanian and Russian, and what this
+supplier chose for the same header before.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from django.utils.translation import gettext_lazy as _
+
+from marketplace.models import Segment
+from suppliers.uploads.reading import Formula
+
+# Upload columns and their labels, in the order the mapping page lists them.
+FIELDS: dict[str, object] = {
+    "external_id": _("External id"),
+    "first_name": _("First name"),
+    "last_name": _("Last name"),
+    "phone": _("Phone"),
+    "email": _("Email"),
+    "country": _("Country"),
+    "region": _("Region"),
+    "city": _("City"),
+    "postal_code": _("Postal code"),
+    "temperature": _("Temperature"),
+    "source": _("Source"),
+    "captured_at": _("Captured at"),
+    "consent_text": _("Consent text"),
+    "consent_captured_at": _("Consent captured at"),
+    "consent_ip": _("Consent IP"),
+    "consent_page_url": _("Consent page URL"),
+    "consent_certificate_url": _("Consent certificate URL"),
+    "qualification_budget": _("Qualification: budget"),
+    "qualification_authority": _("Qualification: authority"),
+    "qualification_need": _("Qualification: need"),
+    "qualification_timeline": _("Qualification: timeline"),
+    "price": _("Price"),
+    "cpa_price": _("CPA price"),
+    "max_sales": _("Max sales"),
+}
+REQUIRED_FIELDS = ("first_name", "country", "consent_text", "consent_captured_at")
+CONTACT_FIELDS = ("phone", "email")
+_NESTED = {"consent_": "consent", "qualification_": "qualification"}
+_BOOLEAN_QUALIFICATION = ("qualification_budget", "qualification_authority", "qualification_need")
+
+SYNONYMS: dict[str, tuple[str, ...]] = {
+    "external_id": (
+        "id",
+        "external id",
+        "lead id",
+        "crm id",
+        "record id",
+        "ref",
+        "reference",
+        "identyfikator",
+        "id leada",
+        "numer",
+        "id lead",
+        "identificator",
+        "идентификатор",
+        "внешний id",
+        "id лида",
+        "номер",
+    ),
+    "first_name": (
+        "first name",
+        "firstname",
+        "given name",
+        "name",
+        "forename",
+        "imię",
+        "imie",
+        "prenume",
+        "имя",
+    ),
+    "last_name": (
+        "last name",
+        "lastname",
+        "surname",
+        "family name",
+        "nazwisko",
+        "nume",
+        "nume de familie",
+        "фамилия",
+    ),
+    "phone": (
+        "phone",
+        "phone number",
+        "telephone",
+        "tel",
+        "mobile",
+        "mobile phone",
+        "cell",
+        "telefon",
+        "numer telefonu",
+        "nr telefonu",
+        "telefon komórkowy",
+        "komórka",
+        "număr de telefon",
+        "numar telefon",
+        "telefon mobil",
+        "телефон",
+        "номер телефона",
+        "мобильный",
+        "мобильный телефон",
+        "тел",
+    ),
+    "email": (
+        "email",
+        "e-mail",
+        "mail",
+        "email address",
+        "e-mail address",
+        "adres e-mail",
+        "adres email",
+        "poczta",
+        "adresă de email",
+        "adresa de e-mail",
+        "почта",
+        "электронная почта",
+        "эл почта",
+        "e-mail адрес",
+        "емейл",
+    ),
+    "country": ("country", "country code", "kraj", "państwo", "țară", "tara", "страна"),
+    "region": (
+        "region",
+        "state",
+        "province",
+        "województwo",
+        "wojewodztwo",
+        "județ",
+        "judet",
+        "регион",
+        "область",
+    ),
+    "city": (
+        "city",
+        "town",
+        "locality",
+        "miasto",
+        "miejscowość",
+        "oraș",
+        "oras",
+        "localitate",
+        "город",
+        "населенный пункт",
+    ),
+    "postal_code": (
+        "postal code",
+        "zip",
+        "zip code",
+        "postcode",
+        "post code",
+        "kod pocztowy",
+        "cod poștal",
+        "cod postal",
+        "индекс",
+        "почтовый индекс",
+    ),
+    "temperature": ("temperature", "temperatura", "температура"),
+    "source": (
+        "source",
+        "channel",
+        "lead source",
+        "źródło",
+        "zrodlo",
+        "sursa",
+        "sursă",
+        "источник",
+        "канал",
+    ),
+    "captured_at": (
+        "captured at",
+        "date",
+        "created",
+        "created at",
+        "lead date",
+        "data",
+        "data zgłoszenia",
+        "data utworzenia",
+        "data creării",
+        "дата",
+        "дата создания",
+        "дата заявки",
+    ),
+    "consent_text": (
+        "consent",
+        "consent text",
+        "zgoda",
+        "treść zgody",
+        "consimțământ",
+        "consimtamant",
+        "acord",
+        "согласие",
+        "текст согласия",
+    ),
+    "consent_captured_at": (
+        "consent date",
+        "consent captured at",
+        "consent time",
+        "data zgody",
+        "data consimțământului",
+        "data acordului",
+        "дата согласия",
+    ),
+    "consent_ip": ("consent ip", "ip", "ip address", "adres ip", "adresa ip", "ip адрес"),
+    "consent_page_url": (
+        "page url",
+        "url",
+        "landing page",
+        "consent page",
+        "strona",
+        "adres strony",
+        "pagina",
+        "страница",
+        "url страницы",
+    ),
+    "consent_certificate_url": (
+        "certificate url",
+        "certificate",
+        "consent certificate",
+        "certyfikat",
+        "certificat",
+        "сертификат",
+    ),
+    "qualification_budget": ("budget", "has budget", "budżet", "buget", "бюджет"),
+    "qualification_authority": (
+        "authority",
+        "decision maker",
+        "decydent",
+        "decident",
+        "лпр",
+        "лицо принимающее решение",
+    ),
+    "qualification_need": ("need", "potrzeba", "nevoie", "потребность"),
+    "qualification_timeline": ("timeline", "termin", "termen", "сроки", "срок"),
+    "price": ("price", "cena", "preț", "pret", "цена"),
+    "cpa_price": ("cpa price", "cena cpa", "preț cpa", "цена cpa"),
+    "max_sales": ("max sales", "maks sprzedaży", "vânzări maxime", "макс продаж"),
+}
+
+_TRUE = {"true", "yes", "y", "1", "t", "tak", "da", "да", "x"}
+_FALSE = {"false", "no", "n", "0", "f", "nie", "nu", "нет"}
+
+
+def normalize_header(text: str) -> str:
+    """Case, accents and punctuation ignored: "Imię", "imie" and "IMIE " are one header."""
+    text = text.replace("ł", "l").replace("Ł", "l")  # Polish ł does not decompose
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    stripped = "".join(char for char in decomposed if not unicodedata.combining(char))
+    return re.sub(r"[\W_]+", "_", stripped).strip("_")
+
+
+_SYNONYM_INDEX: dict[str, str] = {}
+for _field, _words in SYNONYMS.items():
+    for _word in (_field, *_words):
+        _SYNONYM_INDEX.setdefault(normalize_header(_word), _field)
+
+
+def segment_attributes(segment: Segment) -> dict[str, str]:
+    """Attribute name → JSON schema type ("integer", "number", "boolean", "string")."""
+    properties = (segment.fields or {}).get("properties") or {}
+    out: dict[str, str] = {}
+    for name, schema in properties.items():
+        kind = schema.get("type") if isinstance(schema, dict) else None
+        out[str(name)] = kind if isinstance(kind, str) else "string"
+    return out
+
+
+def field_choices(segment: Segment) -> list[tuple[str, str]]:
+    """Every target a column may be mapped to: lead fields, then the segment's attributes."""
+    choices = [(name, str(label)) for name, label in FIELDS.items()]
+    for name in segment_attributes(segment):
+        if name not in FIELDS:
+            choices.append((name, f"{segment.name}: {name}"))
+    return choices
+
+
+def auto_map(
+    headers: Sequence[str], *, segment: Segment, memory: Mapping[str, str] | None = None
+) -> dict[int, str]:
+    """Column index → field, for the columns we can recognise. The supplier's own
+    earlier choice wins, then a field's name, then a synonym, then an attribute."""
+    memory = memory or {}
+    attributes = {normalize_header(name): name for name in segment_attributes(segment)}
+    targets = set(FIELDS) | set(attributes.values())
+    mapped: dict[int, str] = {}
+    for index, header in enumerate(headers):
+        key = normalize_header(header)
+        if not key:
+            continue
+        if key in memory:
+            target = memory[key]
+            if target in targets and target not in mapped.values():
+                mapped[index] = target
+            continue  # also "" — the supplier chose to ignore this column
+        # A field's own name, then an attribute's (travel's "budget" is an amount,
+        # not BANT's yes/no), then a synonym.
+        target = key if key in FIELDS else attributes.get(key) or _SYNONYM_INDEX.get(key)
+        if target is not None and target not in mapped.values():
+            mapped[index] = target
+    return mapped
+
+
+def missing_required(mapped: Mapping[int, str]) -> list[str]:
+    present = set(mapped.values())
+    missing = [name for name in REQUIRED_FIELDS if name not in present]
+    if not present & set(CONTACT_FIELDS):
+        missing.append("phone or email")
+    return missing
+
+
+def apply_column_map(
+    headers: Sequence[str],
+    column_map: Mapping[object, object],
+    *,
+    segment: Segment,
+    base: Mapping[int, str],
+) -> tuple[dict[int, str], dict[str, list[str]]]:
+    """The supplier's explicit choices (header name → field, or empty to ignore) over
+    ``base``; returns the mapping and the problems, by header."""
+    targets = {name for name, _label in field_choices(segment)}
+    by_header: dict[str, int] = {}
+    for index, header in enumerate(headers):
+        by_header.setdefault(header, index)
+    mapped = dict(base)
+    problems: dict[str, list[str]] = {}
+    for raw_header, raw_field in column_map.items():
+        header = str(raw_header)
+        if header not in by_header:
+            problems.setdefault(header, []).append("There is no such column in the file.")
+            continue
+        index = by_header[header]
+        if raw_field in (None, ""):
+            mapped.pop(index, None)
+            continue
+        if not isinstance(raw_field, str) or raw_field not in targets:
+            problems.setdefault(header, []).append(
+                "Unknown field; use a lead field name (e.g. phone, consent_text) "
+                "or an attribute of the segment."
+            )
+            continue
+        for other, target in list(mapped.items()):
+            if target == raw_field and other != index:
+                del mapped[other]  # an explicit choice takes the field from an automatic one
+        mapped[index] = raw_field
+    return mapped, problems
+
+
+def memory_update(
+    memory: Mapping[str, str], headers: Sequence[str], mapped: Mapping[int, str]
+) -> dict[str, str]:
+    """Remember, per normalized header, which field the supplier used (or none)."""
+    updated = dict(memory)
+    for index, header in enumerate(headers):
+        key = normalize_header(header)
+        if key:
+            updated[key] = mapped.get(index, "")
+    return updated
+
+
+# --- one row → the API's lead -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RowPlan:
+    """How to turn one row into the API's lead dict, built once per upload."""
+
+    segment_slug: str
+    columns: tuple[tuple[int, str], ...]  # (column index, field)
+    attribute_types: Mapping[str, str]
+    width: int  # columns in the header
+
+
+def _boolean(value: str) -> object:
+    word = value.strip().casefold()
+    if word in _TRUE:
+        return True
+    if word in _FALSE:
+        return False
+    return value  # validation says what is wrong with it
+
+
+def _number(value: str, kind: str) -> object:
+    text = value.strip().replace("\u00a0", "").replace(" ", "")
+    try:
+        if kind == "integer":
+            number = float(text.replace(",", ".")) if "." in text or "," in text else int(text)
+            if isinstance(number, float):
+                return int(number) if number.is_integer() else value
+            return number
+        return float(text.replace(",", "."))
+    except ValueError:
+        return value
+
+
+def _max_sales(value: str) -> object:
+    text = value.strip()
+    if text.isdigit():
+        return int(text)
+    try:
+        number = float(text)
+    except ValueError:
+        return value
+    return int(number) if number.is_integer() else value
+
+
+def row_to_payload(
+    cells: Sequence[str], plan: RowPlan, *, default_external_id: str
+) -> tuple[dict, list[str]]:
+    """The lead as the API would receive it, and the row's own problems (cells that
+    are not values at all); field rules are ``validate_lead``'s business."""
+    problems: list[str] = []
+    extra = [cell for cell in cells[plan.width :] if cell.strip()]
+    if extra:
+        problems.append(f"the row has {len(cells)} cells but the header has {plan.width} columns")
+    payload: dict = {"segment": plan.segment_slug}
+    attributes: dict = {}
+    for index, target in plan.columns:
+        value = cells[index] if index < len(cells) else ""
+        if isinstance(value, Formula):
+            problems.append(f"{target}: a formula ({value[:40]}); save the sheet with values")
+            continue
+        value = value.strip()
+        if value == "":
+            continue
+        if target in plan.attribute_types and target not in FIELDS:
+            kind = plan.attribute_types[target]
+            if kind in ("integer", "number"):
+                attributes[target] = _number(value, kind)
+            elif kind == "boolean":
+                attributes[target] = _boolean(value)
+            else:
+                attributes[target] = value
+            continue
+        if target in _BOOLEAN_QUALIFICATION:
+            payload.setdefault("qualification", {})[target.split("_", 1)[1]] = _boolean(value)
+            continue
+        if target == "max_sales":
+            payload["max_sales"] = _max_sales(value)
+            continue
+        if target in ("country", "region"):
+            value = value.upper()
+        for prefix, parent in _NESTED.items():
+            if target.startswith(prefix):
+                payload.setdefault(parent, {})[target[len(prefix) :]] = value
+                break
+        else:
+            payload[target] = value
+    if attributes:
+        payload["attributes"] = attributes
+    if not payload.get("external_id"):
+        payload["external_id"] = default_external_id
+    return payload, problems
+
+
+def build_plan(*, segment: Segment, mapped: Mapping[int, str], width: int) -> RowPlan:
+    return RowPlan(
+        segment_slug=segment.slug,
+        columns=tuple(sorted(mapped.items())),
+        attribute_types=segment_attributes(segment),
+        width=width,
+    )

@@ -1,0 +1,346 @@
+"""Opening an uploaded file: what it is (CSV or XLSX), how its text is encoded,
+which delimiter it uses, and its rows as lists of strings, streamed.
+
+Excel's habits are the norm: UTF-8 with or without BOM, Windows-1251 for
+Cyrillic, Windows-1250 or ISO-8859-2 for Polish and Romanian; comma, semicolon
+or tab. XLSX is read with openpyxl in read-only (streaming) mode after its zip
+directory has been checked, so a zip bomb is refused before anything expands.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import re
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from pathlib import Path
+
+from suppliers.uploads.errors import UploadFileError
+
+SAMPLE_BYTES = 256 * 1024
+DELIMITERS = (",", ";", "\t")
+ZIP_MAGIC = b"PK\x03\x04"
+OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # the old binary .xls
+# Real spreadsheets compress 5-50x; bombs compress thousands of times.
+MAX_COMPRESSION_RATIO = 500
+# Letters of the languages our suppliers write in Windows-1250 / ISO-8859-2.
+_PREFERRED_LATIN = set("ąćęłńóśźżĄĆĘŁŃÓŚŹŻăâîşţĂÂÎŞŢșțȘȚéáíúýčďěňřšťžůäöüÉÁÍÚÝČĎĚŇŘŠŤŽŮÄÖÜ")
+_WORD = re.compile(rb"[A-Za-z\x80-\xff]+")
+
+
+class Formula(str):
+    """An XLSX cell holding a formula: its text, which is not a value we can take."""
+
+
+@dataclass(frozen=True)
+class FileInfo:
+    file_format: str  # "csv" or "xlsx"
+    encoding: str = ""
+    delimiter: str = ""
+    headers: list[str] = field(default_factory=list)
+    header_row: int = 1  # blank lines may come before the header
+    # Non-blank data rows; None when only the worker can count them (XLSX without dimension).
+    total_rows: int | None = None
+
+
+# --- what is it --------------------------------------------------------------------
+
+
+def detect_format(head: bytes) -> str:
+    if head.startswith(ZIP_MAGIC):
+        return "xlsx"
+    if head.startswith(OLE2_MAGIC):
+        raise UploadFileError(
+            "Old Excel (.xls) files are not supported: save the sheet as .xlsx or CSV."
+        )
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise UploadFileError("The file is UTF-16 text: save it as CSV UTF-8 instead.")
+    if _looks_binary(head):
+        raise UploadFileError("This is not a CSV or XLSX file (it holds binary data).")
+    return "csv"
+
+
+def _looks_binary(sample: bytes) -> bool:
+    if b"\x00" in sample:
+        return True
+    controls = sum(1 for byte in sample if byte < 32 and byte not in (9, 10, 13))
+    return controls > max(2, len(sample) // 100)
+
+
+# --- encoding and delimiter --------------------------------------------------------------
+
+
+def detect_encoding(path: Path) -> str:
+    """UTF-8 (±BOM) when the bytes decode as UTF-8, else the likeliest single-byte
+    code page, judged on the first stretch of the file with non-ASCII bytes."""
+    with path.open("rb") as raw:
+        sample = raw.read(SAMPLE_BYTES)
+        if sample.startswith(codecs.BOM_UTF8):
+            return "utf-8-sig"
+        while sample and sample.isascii():
+            sample = raw.read(SAMPLE_BYTES)
+    if not sample:
+        return "utf-8"
+    return guess_encoding(sample)
+
+
+def guess_encoding(sample: bytes) -> str:
+    try:
+        # Incremental: a sample cut in the middle of a character is still UTF-8.
+        codecs.getincrementaldecoder("utf-8")().decode(sample, final=False)
+    except UnicodeDecodeError:
+        pass
+    else:
+        return "utf-8"
+    words = [word for word in _WORD.findall(sample) if not word.isascii()]
+    letters = sum(len(word) for word in words)
+    high = sum(1 for word in words for byte in word if byte >= 0x80)
+    # Cyrillic words are made of high bytes only; Polish and Romanian words are
+    # mostly ASCII with a few accented letters.
+    if letters and high / letters > 0.6 and _decodes(sample, "cp1251"):
+        return "cp1251"
+    return max(("cp1250", "iso-8859-2"), key=lambda encoding: _latin_score(sample, encoding))
+
+
+def _decodes(sample: bytes, encoding: str) -> bool:
+    try:
+        sample.decode(encoding)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _latin_score(sample: bytes, encoding: str) -> float:
+    try:
+        text = sample.decode(encoding)
+    except UnicodeDecodeError:
+        return float("-inf")
+    score = 0.0
+    for char in text:
+        if char.isascii():
+            continue
+        if char in _PREFERRED_LATIN:
+            score += 2
+        elif char.isalpha():
+            score += 1
+        else:  # a symbol or a control character where a letter should be
+            score -= 3
+    return score
+
+
+def detect_delimiter(text: str) -> str:
+    """The delimiter that splits the first lines into the most columns, consistently."""
+    lines = text.splitlines()
+    if len(lines) > 1:
+        lines = lines[:-1]  # the sample may end in the middle of a line
+    lines = lines[:50]
+    best, best_score = ",", 0.0
+    for delimiter in DELIMITERS:
+        try:
+            rows = [row for row in csv.reader(lines, delimiter=delimiter) if row]
+        except csv.Error:
+            continue
+        if not rows or len(rows[0]) < 2:
+            continue
+        width = len(rows[0])
+        score = width * sum(1 for row in rows if len(row) == width) / len(rows)
+        if score > best_score:
+            best, best_score = delimiter, score
+    return best
+
+
+def _text_sample(path: Path, encoding: str) -> str:
+    with path.open("rb") as raw:
+        sample = raw.read(SAMPLE_BYTES)
+    return codecs.getincrementaldecoder(encoding)(errors="replace").decode(sample, final=False)
+
+
+# --- rows ------------------------------------------------------------------------------
+
+
+def _is_blank(cells: list[str]) -> bool:
+    return all(not cell.strip() for cell in cells)
+
+
+def csv_records(path: Path, *, encoding: str, delimiter: str) -> Iterator[list[str]]:
+    """Every record of a CSV file (header first), as lists of strings."""
+    number = 0
+    with path.open("rb") as raw:
+        text = io.TextIOWrapper(raw, encoding=encoding, errors="strict", newline="")
+        reader = csv.reader(text, delimiter=delimiter)
+        try:
+            for number, record in enumerate(reader, start=1):  # noqa: B007
+                yield record
+        except UnicodeDecodeError:
+            raise UploadFileError(
+                f"The file is not valid {encoding} text after row {number}: "
+                "save it again in one encoding (UTF-8 is best)."
+            ) from None
+        except csv.Error as exc:
+            raise UploadFileError(f"Row {number + 1} cannot be read as CSV: {exc}.") from None
+
+
+def check_zip(path: Path, *, max_expanded_bytes: int) -> None:
+    """Refuse an XLSX that is not a zip, not a workbook, or would expand past the limit,
+    from its zip directory alone (nothing is decompressed here)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        raise UploadFileError("The file is not a valid XLSX workbook (a broken zip).") from None
+    names = {member.filename for member in members}
+    if "xl/workbook.xml" not in names:
+        raise UploadFileError("The file is a zip archive but not an XLSX workbook.")
+    expanded = 0
+    limit_mb = max_expanded_bytes // (1024 * 1024)
+    for member in members:
+        expanded += member.file_size
+        if expanded > max_expanded_bytes:
+            raise UploadFileError(
+                f"The workbook would expand to more than {limit_mb} MB: refused. "
+                "Split it, or upload it as CSV."
+            )
+        if member.file_size > 1024 * 1024 and (
+            member.file_size > MAX_COMPRESSION_RATIO * max(member.compress_size, 1)
+        ):
+            raise UploadFileError(
+                "The workbook is compressed suspiciously well (a zip bomb?): refused."
+            )
+
+
+def _cell_text(cell: object) -> str:
+    value = getattr(cell, "value", None)
+    if value is None:
+        return ""
+    if getattr(cell, "data_type", "") == "f":
+        return Formula(str(value))
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, (date, time)):
+        return value.isoformat()
+    return str(value)
+
+
+def xlsx_records(path: Path) -> Iterator[list[str]]:
+    """Every row of the workbook's first sheet (header first), as lists of strings.
+    Formula cells come as ``Formula`` strings; trailing empty cells are dropped."""
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=False)
+    except Exception:  # hostile or broken input: any parser error means "unreadable"
+        raise UploadFileError("The XLSX workbook cannot be opened: it is damaged.") from None
+    number = 0
+    try:
+        if not workbook.worksheets:
+            raise UploadFileError("The workbook has no sheet.")
+        sheet = workbook.worksheets[0]
+        try:
+            for number, row in enumerate(sheet.iter_rows(), start=1):  # noqa: B007
+                cells = [_cell_text(cell) for cell in row]
+                while cells and cells[-1] == "":
+                    cells.pop()
+                yield cells
+        except UploadFileError:
+            raise
+        except Exception:  # a damaged sheet part
+            raise UploadFileError(
+                f"The XLSX workbook is damaged after row {number}; nothing after it can be read."
+            ) from None
+    finally:
+        workbook.close()
+
+
+def xlsx_declared_rows(path: Path) -> int | None:
+    """The first sheet's row count as its dimension declares it (no rows are read)."""
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=False)
+    except Exception:
+        raise UploadFileError("The XLSX workbook cannot be opened: it is damaged.") from None
+    try:
+        sheet = workbook.worksheets[0] if workbook.worksheets else None
+        if sheet is None:
+            raise UploadFileError("The workbook has no sheet.")
+        try:
+            return sheet.max_row if sheet.max_row and sheet.max_row > 1 else None
+        except Exception:
+            return None
+    finally:
+        workbook.close()
+
+
+def records(path: Path, info: FileInfo) -> Iterator[list[str]]:
+    if info.file_format == "xlsx":
+        return xlsx_records(path)
+    return csv_records(path, encoding=info.encoding, delimiter=info.delimiter)
+
+
+def data_rows(path: Path, info: FileInfo, *, after: int) -> Iterator[tuple[int, list[str]]]:
+    """(row number in the file, cells) of each non-blank row after row ``after`` (the
+    header's row, or the checkpoint)."""
+    for number, cells in enumerate(records(path, info), start=1):
+        if number <= after or _is_blank(cells):
+            continue
+        yield number, cells
+
+
+def inspect(path: Path, *, max_rows: int, max_expanded_bytes: int) -> FileInfo:
+    """What the file is, its header and its size in rows; raises UploadFileError with
+    a message for a person when it cannot be used."""
+    with path.open("rb") as raw:
+        head = raw.read(SAMPLE_BYTES)
+    if not head.strip():
+        raise UploadFileError("The file is empty.")
+    file_format = detect_format(head)
+    if file_format == "xlsx":
+        check_zip(path, max_expanded_bytes=max_expanded_bytes)
+        info = FileInfo(file_format="xlsx")
+        declared = xlsx_declared_rows(path)
+        total = None if declared is None else declared - 1
+    else:
+        encoding = detect_encoding(path)
+        delimiter = detect_delimiter(_text_sample(path, encoding))
+        info = FileInfo(file_format="csv", encoding=encoding, delimiter=delimiter)
+        total = None
+    rows = iter(records(path, info))
+    header: list[str] | None = None
+    header_row = 0
+    for header_row, cells in enumerate(rows, start=1):  # noqa: B007
+        if not _is_blank(cells):
+            header = [cell.strip() for cell in cells]
+            break
+    if header is None:
+        raise UploadFileError("The file has no rows at all.")
+    if info.file_format == "csv":
+        total = 0
+        for cells in rows:
+            if not _is_blank(cells):
+                total += 1
+                if total > max_rows:
+                    break
+    else:
+        has_data = any(not _is_blank(cells) for cells in rows)
+        if not has_data:
+            total = 0
+    if total == 0:
+        raise UploadFileError("The file has a header row but no leads under it.")
+    return FileInfo(
+        file_format=info.file_format,
+        encoding=info.encoding,
+        delimiter=info.delimiter,
+        headers=header,
+        header_row=header_row,
+        total_rows=total,
+    )

@@ -1,0 +1,55 @@
+"""Upload processing on a Celery worker: thin callers of the services.
+
+Acknowledged late and rejected when the worker is lost, so the broker hands a
+killed run's message out again; the run resumes from the upload's checkpoint.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+from django.conf import settings
+from django.db import InterfaceError, OperationalError
+
+from suppliers.uploads.models import Upload
+from suppliers.uploads.services import enqueue, upload_fail, upload_process, uploads_resume_stalled
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=(OperationalError, InterfaceError),
+    retry_backoff=True,
+    max_retries=8,
+)
+def process_upload(self, upload_id: str) -> str:
+    budget = None if self.request.is_eager else float(settings.UPLOAD_TASK_SECONDS)
+    try:
+        outcome = upload_process(upload_id=upload_id, time_budget=budget)
+    except (OperationalError, InterfaceError):
+        raise  # the database went away: retried, then resumed from the checkpoint
+    except Exception:
+        logger.exception("upload %s stopped by an unexpected error", upload_id)
+        upload = Upload.objects.filter(pk=upload_id).first()
+        if upload is not None:
+            upload_fail(
+                upload=upload,
+                reason=(
+                    f"An unexpected error stopped processing after row {upload.last_row}; "
+                    "the rows before it are stored. Our team has been told."
+                ),
+            )
+        return "failed"
+    if outcome == "more":
+        enqueue(upload_id)
+    return outcome
+
+
+@shared_task(acks_late=True)
+def resume_stalled_uploads() -> int:
+    """Periodic (beat): uploads whose task was lost get one again."""
+    return uploads_resume_stalled()
