@@ -1,0 +1,90 @@
+"""Browser tests: Playwright drives Debian's Chromium against Django's live server.
+
+Every test here is marked ``browser`` (select with ``-m browser``, leave out with
+``-m "not browser"``). Without Chromium they are skipped with a loud notice; ``make test``
+installs it where it can. ``SCREENSHOTS=1`` in the environment saves the main pages
+to docs/screenshots/ for the README.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+# Playwright's sync API runs an event loop in the test thread; the test's own ORM calls
+# (fixtures, assertions on rows) are still plain synchronous code.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
+SCREENSHOT_DIR = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 860}
+
+
+def _have_chromium() -> bool:
+    return Path(CHROMIUM).exists()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    here = Path(__file__).parent
+    mine = [item for item in items if here in Path(str(item.fspath)).parents]
+    for item in mine:
+        item.add_marker(pytest.mark.browser)
+    if mine and not _have_chromium():
+        banner = "!" * 78
+        sys.stderr.write(
+            f"\n{banner}\n!! Chromium not found at {CHROMIUM}: {len(mine)} browser tests are SKIPPED."
+            f"\n!! Install it with: apt-get install -y chromium\n{banner}\n\n"
+        )
+        skip = pytest.mark.skip(reason=f"Chromium not installed ({CHROMIUM})")
+        for item in mine:
+            item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "args": [
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+        ],
+    }
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args: dict) -> dict:
+    return {**browser_context_args, "locale": "en-US", "viewport": DESKTOP}
+
+
+@pytest.fixture
+def page(page, live_server):
+    page.set_default_timeout(15_000)
+    page.base = live_server.url  # type: ignore[attr-defined]
+    return page
+
+
+@pytest.fixture
+def shot(request: pytest.FixtureRequest) -> Callable:
+    """``shot(page, "name")`` saves docs/screenshots/name.png when screenshots are asked for."""
+    wanted = os.environ.get("SCREENSHOTS") == "1"
+
+    def take(page, name: str, *, full_page: bool = True) -> None:
+        if not wanted:
+            return
+        SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOT_DIR / f"{name}.png"), full_page=full_page)
+
+    return take
