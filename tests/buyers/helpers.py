@@ -36,6 +36,14 @@ def make_lead(
     n = next(_numbers)
     phone = phone if phone is not None else f"+48601{n:06d}"
     email = email if email is not None else f"person{n}@example.pl"
+    values: dict = {
+        "country": "PL",
+        "region": "PL-MZ",
+        "city": "Warszawa",
+        "consent_text": "I agree to be contacted.",
+        "consent_captured_at": timezone.now(),
+        **fields,
+    }
     return Lead.objects.create(
         supplier=supplier,
         segment=Segment.objects.get(slug=segment),
@@ -47,16 +55,11 @@ def make_lead(
         email=email,
         phone_index=blind_index("phone", phone) if phone else "",
         email_index=blind_index("email", email) if email else "",
-        country="PL",
-        region="PL-MZ",
-        city="Warszawa",
-        consent_text="I agree to be contacted.",
-        consent_captured_at=timezone.now(),
         price_cents=price_cents,
         cpa_price_cents=cpa_price_cents,
         max_sales=max_sales,
         created_at=created_at or timezone.now(),
-        **fields,
+        **values,
     )
 
 
