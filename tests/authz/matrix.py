@@ -126,6 +126,28 @@ def purchase_of_a(world: dict) -> str:
     return world["purchase_of_a"]
 
 
+def upload_of_a(world: dict) -> str:
+    """A file of supplier A waiting for its column mapping (stored in a temporary folder)."""
+    if "upload_of_a" not in world:
+        import tempfile
+
+        from django.test import override_settings
+
+        from suppliers.uploads.services import upload_create
+
+        content = b"first_name,phone\r\nAnna,+48 601 234 567\r\n"
+        with override_settings(UPLOADS_DIR=tempfile.mkdtemp(prefix="matrix-uploads-")):
+            upload = upload_create(
+                supplier=world["supplier_a"].organization,
+                segment_slug="loans",
+                chunks=[content],
+                original_name="matrix.csv",
+                await_mapping=True,
+            )
+        world["upload_of_a"] = str(upload.pk)
+    return world["upload_of_a"]
+
+
 # Billing pages: members of an organization; a moderator acts for none (sent to create one).
 MEMBER_PAGE = {"GET": roles(302, 200, 200, 302), "POST": roles(302, 405, 405, 302)}
 # Staff pages: sign in first, 403 for organizations.
@@ -506,5 +528,50 @@ MATRIX: dict[str, Route] = {
     "buyers:purchase_buy": Route(
         lambda world: f"/buyers/leads/{world['lead_a'].pk}/buy/",
         {"GET": roles(302, 405, 405, 302), "POST": roles(302, 403, 302, 302)},
+    ),
+    # --- suppliers: uploads ---------------------------------------------------------------
+    # An empty JSON body has no file: 422. Another supplier's upload is not found (404).
+    "api:upload-list": api(
+        "/api/v1/uploads/",
+        GET=SUPPLIER_ONLY_READ,
+        POST=SUPPLIER_ONLY_WRITE,
+        PUT=not_allowed_for(SUPPLIER_ONLY_READ),
+        PATCH=not_allowed_for(SUPPLIER_ONLY_READ),
+        DELETE=not_allowed_for(SUPPLIER_ONLY_READ),
+    ),
+    "api:upload-detail": api(
+        lambda world: f"/api/v1/uploads/{upload_of_a(world)}/",
+        GET=roles(401, 200, 403, 403, supplier_b=404),
+        POST=not_allowed_for(SUPPLIER_ONLY_READ),
+        PUT=not_allowed_for(SUPPLIER_ONLY_READ),
+        PATCH=not_allowed_for(SUPPLIER_ONLY_READ),
+        DELETE=not_allowed_for(SUPPLIER_ONLY_READ),
+    ),
+    "api:upload-errors": api(
+        lambda world: f"/api/v1/uploads/{upload_of_a(world)}/errors.csv",
+        GET=roles(401, 200, 403, 403, supplier_b=404),
+        POST=not_allowed_for(SUPPLIER_ONLY_READ),
+        PUT=not_allowed_for(SUPPLIER_ONLY_READ),
+        PATCH=not_allowed_for(SUPPLIER_ONLY_READ),
+        DELETE=not_allowed_for(SUPPLIER_ONLY_READ),
+    ),
+    # Supplier pages: buyers 403; a moderator acts for no organization (sent to create one).
+    # An empty upload form is 400 with its errors.
+    "suppliers:upload_list": Route(
+        "/suppliers/uploads/",
+        {"GET": roles(302, 200, 403, 302), "POST": roles(302, 400, 403, 302)},
+    ),
+    "suppliers:upload_detail": Route(
+        lambda world: f"/suppliers/uploads/{upload_of_a(world)}/",
+        {"GET": roles(302, 200, 403, 302, supplier_b=404), "POST": roles(302, 405, 405, 302)},
+    ),
+    # An empty mapping maps no required column: 400 with the message.
+    "suppliers:upload_mapping": Route(
+        lambda world: f"/suppliers/uploads/{upload_of_a(world)}/columns/",
+        {"GET": roles(302, 405, 405, 302), "POST": roles(302, 400, 403, 302, supplier_b=404)},
+    ),
+    "suppliers:upload_progress": Route(
+        lambda world: f"/suppliers/uploads/{upload_of_a(world)}/progress/",
+        {"GET": roles(302, 200, 403, 302, supplier_b=404), "POST": roles(302, 405, 405, 302)},
     ),
 }
