@@ -38,7 +38,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if mine and not _have_chromium():
         banner = "!" * 78
         sys.stderr.write(
-            f"\n{banner}\n!! Chromium not found at {CHROMIUM}: {len(mine)} browser tests are SKIPPED."
+            f"\n{banner}\n!! Chromium not found at {CHROMIUM}: "
+            f"{len(mine)} browser tests are SKIPPED."
             f"\n!! Install it with: apt-get install -y chromium\n{banner}\n\n"
         )
         skip = pytest.mark.skip(reason=f"Chromium not installed ({CHROMIUM})")
