@@ -1,0 +1,159 @@
+"""The buyer's pages: purchases with outcomes and actions, one purchase, the buy button."""
+
+from __future__ import annotations
+
+import pytest
+
+from buyers.services import purchase_create
+from marketplace.models import (
+    AccessChannel,
+    Outcome,
+    PersonalDataAccess,
+    Sale,
+    SaleStatus,
+)
+from tests.buyers.helpers import balances, fund, ledger_keys, make_lead
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def cpa_sale(buyer, supplier):
+    fund(buyer, 100_00)
+    return purchase_create(
+        buyer=buyer, lead_id=make_lead(supplier, first_name="Jadwiga").pk, billing_model="cpa"
+    )
+
+
+def messages_of(response) -> list[str]:
+    return [str(m) for m in response.context["messages"]] if response.context else []
+
+
+def test_purchases_page_lists_purchases_with_deadlines_and_actions(buyer_a, cpa_sale):
+    response = buyer_a.browser().get("/buyers/purchases/")
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Jadwiga" in page
+    assert cpa_sale.lead.phone in page
+    assert f"/buyers/purchases/{cpa_sale.pk}/action/" in page
+    assert f"/buyers/purchases/{cpa_sale.pk}/outcome/" in page
+    assert 'href="/buyers/purchases/"' in page  # the nav link
+    assert PersonalDataAccess.objects.filter(channel=AccessChannel.WEB).count() == 1
+
+
+def test_purchases_page_with_a_bad_filter_still_answers(buyer_a, cpa_sale):
+    response = buyer_a.browser().get("/buyers/purchases/?status=<script>&page=x")
+
+    assert response.status_code == 200
+    assert "<script>" not in response.content.decode()
+
+
+def test_detail_page_shows_the_lead_and_logs_the_reveal(buyer_a, cpa_sale):
+    response = buyer_a.browser().get(f"/buyers/purchases/{cpa_sale.pk}/")
+
+    assert response.status_code == 200
+    assert cpa_sale.lead.email in response.content.decode()
+    access = PersonalDataAccess.objects.get()
+    assert (access.channel, access.user_id, access.sale_id) == (
+        AccessChannel.WEB,
+        buyer_a.user.pk,
+        cpa_sale.pk,
+    )
+
+
+def test_outcome_form_moves_the_outcome(buyer_a, cpa_sale):
+    response = buyer_a.browser().post(
+        f"/buyers/purchases/{cpa_sale.pk}/outcome/", {"outcome": "contacted"}
+    )
+
+    assert response.status_code == 302
+    assert Sale.objects.get(pk=cpa_sale.pk).outcome == Outcome.CONTACTED
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"outcome": "refused"},
+        {"outcome": "converted"},
+        {"outcome": "qualified"},  # not from "new"
+        {"outcome": "refused", "outcome_reason": "x" * 501},
+        {},
+    ],
+)
+def test_bad_outcome_forms_change_nothing_and_say_why(buyer_a, cpa_sale, data):
+    response = buyer_a.browser().post(
+        f"/buyers/purchases/{cpa_sale.pk}/outcome/", data, follow=True
+    )
+
+    assert response.status_code == 200
+    assert messages_of(response)
+    assert Sale.objects.get(pk=cpa_sale.pk).outcome == Outcome.NEW
+
+
+def test_report_action_button_charges_the_reserve(buyer_a, buyer, cpa_sale):
+    response = buyer_a.browser().post(
+        f"/buyers/purchases/{cpa_sale.pk}/action/", {"external_ref": "LOAN-7"}
+    )
+
+    assert response.status_code == 302
+    sale = Sale.objects.get(pk=cpa_sale.pk)
+    assert (sale.status, sale.action_external_ref) == (SaleStatus.ACTION_REPORTED, "LOAN-7")
+    assert balances(buyer)["reserved"] == 0
+
+
+def test_redirects_only_to_this_site(buyer_a, cpa_sale):
+    response = buyer_a.browser().post(
+        f"/buyers/purchases/{cpa_sale.pk}/outcome/",
+        {"outcome": "contacted", "next": "https://evil.example/"},
+    )
+
+    assert response["Location"] == f"/buyers/purchases/{cpa_sale.pk}/"
+
+
+def test_buy_button_buys_and_shows_the_purchase(buyer_a, buyer, supplier):
+    fund(buyer, 100_00)
+    lead = make_lead(supplier)
+
+    response = buyer_a.browser().post(f"/buyers/leads/{lead.pk}/buy/", {"billing_model": "cpl"})
+
+    sale = Sale.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == f"/buyers/purchases/{sale.pk}/"
+    assert (sale.lead_id, sale.buyer_id) == (lead.pk, buyer.pk)
+    # The purchase itself reveals nothing: the page it leads to logs its own reveal.
+    assert not PersonalDataAccess.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("funds", "data", "expected"),
+    [
+        (0, {"billing_model": "cpl"}, "Not enough"),
+        (100_00, {"billing_model": "free"}, "valid choice"),
+        (100_00, {}, "required"),
+    ],
+)
+def test_buy_button_refusals_go_back_with_a_message(
+    buyer_a, buyer, supplier, funds, data, expected
+):
+    if funds:
+        fund(buyer, funds)
+    lead = make_lead(supplier)
+    keys = ledger_keys()
+
+    response = buyer_a.browser().post(f"/buyers/leads/{lead.pk}/buy/", data, follow=True)
+
+    assert response.status_code == 200
+    assert any(expected in message for message in messages_of(response))
+    assert not Sale.objects.exists()
+    assert ledger_keys() == keys
+
+
+def test_buy_button_for_an_unknown_lead_is_404(buyer_a):
+    response = buyer_a.browser().post("/buyers/leads/nope/buy/", {"billing_model": "cpl"})
+
+    assert response.status_code == 404
+
+
+def test_suppliers_do_not_get_purchase_pages(supplier_a):
+    assert supplier_a.browser().get("/buyers/purchases/").status_code == 403
