@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import timedelta
+
 import factory
 from allauth.account.models import EmailAddress
 from django.utils import timezone
@@ -75,6 +77,45 @@ def lead_payload(**overrides: object) -> dict:
     }
     payload.update(overrides)
     return payload
+
+
+class SaleFactory(factory.django.DjangoModelFactory):
+    """A sale row with the terms stamped from its lead (no ledger entries: post the
+    charge with billing's services, as the purchase service does)."""
+
+    class Meta:
+        model = "marketplace.Sale"
+
+    lead = None  # required: a stored lead
+    buyer = None  # required: a buyer organization
+    supplier = factory.LazyAttribute(lambda sale: sale.lead.supplier)
+    segment = factory.LazyAttribute(lambda sale: sale.lead.segment)
+    phone_index = factory.LazyAttribute(lambda sale: sale.lead.phone_index)
+    email_index = factory.LazyAttribute(lambda sale: sale.lead.email_index)
+    billing_model = "cpl"
+    price_cents = factory.LazyAttribute(
+        lambda sale: (
+            sale.lead.price_cents
+            if sale.billing_model == "cpl"
+            else (sale.lead.cpa_price_cents or 0)
+        )
+    )
+    currency = "USD"
+    commission_percent = 20
+    status = factory.LazyAttribute(
+        lambda sale: "delivered" if sale.billing_model == "cpl" else "pending_action"
+    )
+    purchased_at = factory.LazyFunction(timezone.now)
+    return_deadline = factory.LazyAttribute(
+        lambda sale: sale.purchased_at + timedelta(hours=sale.lead.segment.return_window_hours)
+    )
+    action_deadline = factory.LazyAttribute(
+        lambda sale: (
+            sale.purchased_at + timedelta(days=sale.lead.segment.action_window_days)
+            if sale.billing_model == "cpa"
+            else None
+        )
+    )
 
 
 class LeadFactory(factory.django.DjangoModelFactory):

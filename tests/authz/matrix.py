@@ -148,6 +148,67 @@ def upload_of_a(world: dict) -> str:
     return world["upload_of_a"]
 
 
+def _quality_sale(world: dict, name: str):
+    """A pay-per-lead sale of one of supplier A's leads to buyer A, charged."""
+    from billing.services import cpl_charge
+    from suppliers.services import lead_submit
+    from tests.factories import SaleFactory, lead_payload
+
+    number = 700 + len([key for key in world if key.startswith("quality_")])
+    lead = lead_submit(
+        supplier=world["supplier_a"].organization,
+        payload=lead_payload(
+            external_id=f"matrix-{name}",
+            phone=f"+48 601 234 {number}",
+            email=f"{name}@example.pl",
+        ),
+    ).lead
+    buyer = world["buyer_a"].organization
+    sale = SaleFactory(lead=lead, buyer=buyer)
+    cpl_charge(
+        buyer=buyer,
+        supplier=lead.supplier,
+        sale_id=sale.pk,
+        price_cents=sale.price_cents,
+        commission_percent=sale.commission_percent,
+    )
+    world[f"quality_{name}"] = sale
+    return sale
+
+
+def sale_of_a(world: dict) -> str:
+    """Buyer A's purchase of supplier A's lead, with no return yet."""
+    if "quality_sale" not in world:
+        _quality_sale(world, "sale")
+    return str(world["quality_sale"].pk)
+
+
+def return_of_a(world: dict) -> str:
+    """A return buyer A asked for, against supplier A's lead, waiting for an answer."""
+    if "quality_return" not in world:
+        from quality.services import return_request
+
+        sale = _quality_sale(world, "returned")
+        world["quality_return"] = return_request(
+            buyer=world["buyer_a"].organization, sale_id=sale.pk, reason="wrong_person"
+        )
+    return str(world["quality_return"].pk)
+
+
+def dispute_of_a(world: dict) -> str:
+    """Supplier A contested buyer A's return: an open dispute."""
+    if "quality_dispute" not in world:
+        from quality.services import return_contest, return_request
+
+        sale = _quality_sale(world, "disputed")
+        buyer, supplier = world["buyer_a"].organization, world["supplier_a"].organization
+        ret = return_request(buyer=buyer, sale_id=sale.pk, reason="fake")
+        return_contest(supplier=supplier, return_id=ret.pk, comment="It is real")
+        ret.refresh_from_db()
+        world["quality_dispute"] = ret.dispute
+    return str(world["quality_dispute"].pk)
+
+
 # Billing pages: members of an organization; a moderator acts for none (sent to create one).
 MEMBER_PAGE = {"GET": roles(302, 200, 200, 302), "POST": roles(302, 405, 405, 302)}
 # Staff pages: sign in first, 403 for organizations.
@@ -573,5 +634,59 @@ MATRIX: dict[str, Route] = {
     "suppliers:upload_progress": Route(
         lambda world: f"/suppliers/uploads/{upload_of_a(world)}/progress/",
         {"GET": roles(302, 200, 403, 302, supplier_b=404), "POST": roles(302, 405, 405, 302)},
+    ),
+    # --- quality: returns, disputes, supplier card (API) ----------------------------------
+    # An empty body has no reason: 422 for the purchase's buyer, 404 for another buyer.
+    "api:purchase-returns": api(
+        lambda world: f"/api/v1/purchases/{sale_of_a(world)}/returns/",
+        GET=roles(401, 403, 405, 403),
+        POST=roles(401, 403, 422, 403, buyer_b=404),
+        PUT=roles(401, 403, 405, 403),
+        PATCH=roles(401, 403, 405, 403),
+        DELETE=roles(401, 403, 405, 403),
+    ),
+    "api:return-list": api(
+        "/api/v1/returns/",
+        GET=ORGANIZATION_READ,
+        POST=not_allowed_for(ORGANIZATION_READ),
+        PUT=not_allowed_for(ORGANIZATION_READ),
+        PATCH=not_allowed_for(ORGANIZATION_READ),
+        DELETE=not_allowed_for(ORGANIZATION_READ),
+    ),
+    # Supplier A accepts its return (200); supplier B cannot see it.
+    "api:return-accept": api(
+        lambda world: f"/api/v1/returns/{return_of_a(world)}/accept/",
+        GET=roles(401, 405, 403, 403),
+        POST=roles(401, 200, 403, 403, supplier_b=404),
+        PUT=roles(401, 405, 403, 403),
+        PATCH=roles(401, 405, 403, 403),
+        DELETE=roles(401, 405, 403, 403),
+    ),
+    # An empty body has no comment: 422 for supplier A.
+    "api:return-contest": api(
+        lambda world: f"/api/v1/returns/{return_of_a(world)}/contest/",
+        GET=roles(401, 405, 403, 403),
+        POST=roles(401, 422, 403, 403, supplier_b=404),
+        PUT=roles(401, 405, 403, 403),
+        PATCH=roles(401, 405, 403, 403),
+        DELETE=roles(401, 405, 403, 403),
+    ),
+    # An empty body has no decision: 422.
+    "api:moderation-dispute-resolve": api(
+        lambda world: f"/api/v1/moderation/disputes/{dispute_of_a(world)}/resolve/",
+        GET=MODERATOR_API_GET,
+        POST=roles(401, 403, 403, 422),
+        PUT=MODERATOR_API_GET,
+        PATCH=MODERATOR_API_GET,
+        DELETE=MODERATOR_API_GET,
+    ),
+    # The supplier card is public.
+    "api:supplier-card": api(
+        lambda world: f"/api/v1/suppliers/{world['supplier_a'].organization.pk}/",
+        GET=everyone(200),
+        POST=everyone(405),
+        PUT=everyone(405),
+        PATCH=everyone(405),
+        DELETE=everyone(405),
     ),
 }

@@ -1,0 +1,36 @@
+from quality.models.rating import RatingHistory, RatingRun, SupplierRating
+from quality.models.returns import (
+    OPEN_RETURN_STATUSES,
+    REVERSED_RETURN_STATUSES,
+    DecidedBy,
+    Dispute,
+    DisputeCause,
+    DisputeDecision,
+    DisputeStatus,
+    Evidence,
+    EvidenceParty,
+    Return,
+    ReturnEvent,
+    ReturnStatus,
+)
+from quality.models.standing import StandingChange, StandingEvent
+
+__all__ = [
+    "OPEN_RETURN_STATUSES",
+    "REVERSED_RETURN_STATUSES",
+    "DecidedBy",
+    "Dispute",
+    "DisputeCause",
+    "DisputeDecision",
+    "DisputeStatus",
+    "Evidence",
+    "EvidenceParty",
+    "RatingHistory",
+    "RatingRun",
+    "Return",
+    "ReturnEvent",
+    "ReturnStatus",
+    "StandingChange",
+    "StandingEvent",
+    "SupplierRating",
+]
