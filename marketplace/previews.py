@@ -45,8 +45,11 @@ def mask_phone(phone: str) -> str | None:
     head, tail = _shown_digits(len(national))
     hidden = len(national) - head - tail
     masked = national[:head] + PLACEHOLDER * hidden + (national[-tail:] if tail else "")
-    groups = " ".join(masked[i : i + 3] for i in range(0, len(masked), 3))
-    return f"+{country_code} {groups}" if country_code else groups
+    groups = [masked[i : i + 3] for i in range(0, len(masked), 3)]
+    if len(groups) > 1 and len(groups[-1]) == 1:  # "+7 91* *** **67", not "**6 7"
+        groups[-2:] = [groups[-2] + groups[-1]]
+    shown = " ".join(groups)
+    return f"+{country_code} {shown}" if country_code else shown
 
 
 def mask_email(email: str) -> str | None:
