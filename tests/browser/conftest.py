@@ -89,3 +89,26 @@ def shot(request: pytest.FixtureRequest) -> Callable:
         page.screenshot(path=str(SCREENSHOT_DIR / f"{name}.png"), full_page=full_page)
 
     return take
+
+
+@pytest.fixture(scope="session")
+def _fake_stripe_server():
+    from tests.billing.fake_stripe import FakeStripe, serve
+
+    fake = FakeStripe()
+    server = serve(fake)
+    yield fake
+    server.shutdown()
+
+
+@pytest.fixture
+def fake_stripe(_fake_stripe_server, settings):
+    """Stripe's API answered by the billing tests' recording fake (Checkout Sessions)."""
+    from tests.billing.stripe.helpers import WEBHOOK_SECRET
+
+    _fake_stripe_server.reset()
+    settings.STRIPE_SECRET_KEY = "sk_test_leadmarket"
+    settings.STRIPE_API_BASE = _fake_stripe_server.url
+    settings.STRIPE_WEBHOOK_SECRET = WEBHOOK_SECRET
+    settings.CURRENCY = "USD"
+    return _fake_stripe_server
