@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
+from typing import Any, BinaryIO
 
 from suppliers.uploads.errors import UploadFileError
 
@@ -29,7 +30,7 @@ OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # the old binary .xls
 MAX_COMPRESSION_RATIO = 500
 # Letters of the languages our suppliers write in Windows-1250 / ISO-8859-2.
 _PREFERRED_LATIN = set("ąćęłńóśźżĄĆĘŁŃÓŚŹŻăâîşţĂÂÎŞŢșțȘȚéáíúýčďěňřšťžůäöüÉÁÍÚÝČĎĚŇŘŠŤŽŮÄÖÜ")
-_WORD = re.compile(rb"[A-Za-z\x80-\xff]+")
+_RUSSIAN = set("абвгдеёжзийклмнопрстуфхцчшщъыьэюяАБВГДЕЁЖЗИЙКЛМНОПРСТУФХЦЧШЩЪЫЬЭЮЯ")
 
 
 class Formula(str):
@@ -96,40 +97,54 @@ def guess_encoding(sample: bytes) -> str:
         pass
     else:
         return "utf-8"
-    words = [word for word in _WORD.findall(sample) if not word.isascii()]
-    letters = sum(len(word) for word in words)
-    high = sum(1 for word in words for byte in word if byte >= 0x80)
-    # Cyrillic words are made of high bytes only; Polish and Romanian words are
-    # mostly ASCII with a few accented letters.
-    if letters and high / letters > 0.6 and _decodes(sample, "cp1251"):
-        return "cp1251"
-    return max(("cp1250", "iso-8859-2"), key=lambda encoding: _latin_score(sample, encoding))
+    candidates = {"cp1251": _cyrillic_score(sample)}
+    for encoding in ("cp1250", "iso-8859-2"):
+        candidates[encoding] = _latin_score(sample, encoding)
+    return max(candidates, key=lambda encoding: candidates[encoding])
 
 
-def _decodes(sample: bytes, encoding: str) -> bool:
+def _words(text: str) -> list[str]:
+    return [word for word in re.findall(r"[^\W\d_]+", text) if not word.isascii()]
+
+
+def _cyrillic_score(sample: bytes) -> float:
+    """How much the sample, read as Windows-1251, looks like Russian: Russian letters
+    score; symbols, and words mixing Latin and Cyrillic letters (Polish "Łódź" read
+    as 1251), do not."""
     try:
-        sample.decode(encoding)
+        text = sample.decode("cp1251")
     except UnicodeDecodeError:
-        return False
-    return True
+        return float("-inf")
+    score = 0.0
+    for word in _words(text):
+        cyrillic = sum(1 for char in word if "\u0400" <= char <= "\u04ff")
+        if cyrillic < len(word):  # Latin letters in a Cyrillic word: the wrong code page
+            score -= 3 * cyrillic
+            continue
+        score += sum(2 if char in _RUSSIAN else 0.5 for char in word)
+    return score + _symbol_penalty(text)
 
 
 def _latin_score(sample: bytes, encoding: str) -> float:
+    """How much the sample looks like Polish or Romanian in this code page: their
+    letters score; symbols, and long words without a single ASCII letter, do not."""
     try:
         text = sample.decode(encoding)
     except UnicodeDecodeError:
         return float("-inf")
     score = 0.0
-    for char in text:
-        if char.isascii():
-            continue
-        if char in _PREFERRED_LATIN:
-            score += 2
-        elif char.isalpha():
-            score += 1
-        else:  # a symbol or a control character where a letter should be
-            score -= 3
-    return score
+    for word in _words(text):
+        for char in word:
+            if char.isascii():
+                continue
+            score += 2 if char in _PREFERRED_LATIN else 1
+        if len(word) >= 5 and not any(char.isascii() for char in word):
+            score -= 2 * len(word)
+    return score + _symbol_penalty(text)
+
+
+def _symbol_penalty(text: str) -> float:
+    return -3.0 * sum(1 for char in text if not char.isascii() and not char.isalpha())
 
 
 def detect_delimiter(text: str) -> str:
@@ -231,15 +246,23 @@ def _cell_text(cell: object) -> str:
     return str(value)
 
 
+def _open_workbook(path: Path) -> tuple[BinaryIO, Any]:
+    """openpyxl in read-only (streaming) mode; formulas kept as formulas. A file
+    object, not a path: stored files have no extension for openpyxl to check."""
+    from openpyxl import load_workbook
+
+    handle = path.open("rb")
+    try:
+        return handle, load_workbook(handle, read_only=True, data_only=False)
+    except Exception:  # hostile or broken input: any parser error means "unreadable"
+        handle.close()
+        raise UploadFileError("The XLSX workbook cannot be opened: it is damaged.") from None
+
+
 def xlsx_records(path: Path) -> Iterator[list[str]]:
     """Every row of the workbook's first sheet (header first), as lists of strings.
     Formula cells come as ``Formula`` strings; trailing empty cells are dropped."""
-    from openpyxl import load_workbook
-
-    try:
-        workbook = load_workbook(path, read_only=True, data_only=False)
-    except Exception:  # hostile or broken input: any parser error means "unreadable"
-        raise UploadFileError("The XLSX workbook cannot be opened: it is damaged.") from None
+    handle, workbook = _open_workbook(path)
     number = 0
     try:
         if not workbook.worksheets:
@@ -259,16 +282,12 @@ def xlsx_records(path: Path) -> Iterator[list[str]]:
             ) from None
     finally:
         workbook.close()
+        handle.close()
 
 
 def xlsx_declared_rows(path: Path) -> int | None:
     """The first sheet's row count as its dimension declares it (no rows are read)."""
-    from openpyxl import load_workbook
-
-    try:
-        workbook = load_workbook(path, read_only=True, data_only=False)
-    except Exception:
-        raise UploadFileError("The XLSX workbook cannot be opened: it is damaged.") from None
+    handle, workbook = _open_workbook(path)
     try:
         sheet = workbook.worksheets[0] if workbook.worksheets else None
         if sheet is None:
@@ -279,6 +298,7 @@ def xlsx_declared_rows(path: Path) -> int | None:
             return None
     finally:
         workbook.close()
+        handle.close()
 
 
 def records(path: Path, info: FileInfo) -> Iterator[list[str]]:

@@ -59,9 +59,11 @@ def test_upload_stores_accepted_rows_and_reports_the_others_with_their_row_numbe
     assert by_row["6"][1] == "rejected"
     assert "consent" in by_row["6"][2].lower()
     assert by_row["7"][2].startswith("external_id:")
-    assert list(
-        UploadEvent.objects.filter(upload=upload).values_list("to_status", flat=True)
-    ) == ["queued", "processing", "done"]
+    assert list(UploadEvent.objects.filter(upload=upload).values_list("to_status", flat=True)) == [
+        "queued",
+        "processing",
+        "done",
+    ]
 
     detail = supplier_a.api().get(body["url"]).json()
     assert detail["status"] == "done"
