@@ -62,19 +62,21 @@ def _lead_for_sale(*, lead_id: object) -> Lead:
 
 
 def _refuse_person_bought_before(*, buyer: Organization, lead: Lead, now: datetime) -> None:
-    if Sale.objects.filter(lead=lead, buyer=buyer).exists():
-        raise AlreadyPurchased(_("You already bought this lead."))
+    """One look-up for both rules: this lead bought before (ever), or this person in
+    this segment within the dedup window (runs under the buyer-person lock)."""
     person = Q()
     if lead.phone_index:
         person |= Q(phone_index=lead.phone_index)
     if lead.email_index:
         person |= Q(email_index=lead.email_index)
-    if not person:
-        return
-    since = now - timedelta(days=lead.segment.dedup_window_days)
-    if Sale.objects.filter(
-        person, buyer=buyer, segment_id=lead.segment_id, purchased_at__gte=since
-    ).exists():
+    earlier = Q(lead=lead)
+    if person:
+        since = now - timedelta(days=lead.segment.dedup_window_days)
+        earlier |= person & Q(segment_id=lead.segment_id, purchased_at__gte=since)
+    bought = set(Sale.objects.filter(earlier, buyer=buyer).values_list("lead_id", flat=True))
+    if lead.pk in bought:
+        raise AlreadyPurchased(_("You already bought this lead."))
+    if bought:
         raise DuplicatePerson(
             _("You bought this person in this segment within the last %(days)d days.")
             % {"days": lead.segment.dedup_window_days}

@@ -26,13 +26,18 @@ from django.db import transaction
 from django.utils import timezone
 from faker import Faker
 
+from billing.services import adjustment_post
+from buyers.services import purchase_create
 from marketplace.errors import ApplicationError
 from marketplace.models import (
+    BillingModel,
+    Lead,
     LeadStatus,
     MemberRole,
     Membership,
     Organization,
     OrganizationKind,
+    Sale,
     User,
 )
 from marketplace.services.organizations import organization_create, user_create
@@ -457,12 +462,35 @@ class Command(BaseCommand):
                 else:
                     accepted += 1
 
+        purchases = self._demo_purchases(organizations[BUYER.role])
         self.stdout.write(
             f"Users created: {created_users}; organizations created: {created_orgs}; "
             f"leads created: {created} ({accepted} in the marketplace, {rejected} rejected "
-            "as duplicates or without consent)."
+            f"as duplicates or without consent); demo purchases made: {purchases}."
         )
         self._print_logins()
+
+    def _demo_purchases(self, buyer: Organization) -> int:
+        """Funds and a few pay-per-lead and pay-per-action purchases for the demo buyer,
+        through the purchase service like any buyer's (once: skipped when it has some)."""
+        if Sale.objects.filter(buyer=buyer).exists():
+            return 0
+        adjustment_post(
+            organization=buyer,
+            amount_cents=500_00,
+            reason="Demo funds",
+            idempotency_key="adjustment:demo-buyer-funds",
+        )
+        made = 0
+        plan = [("insurance", BillingModel.CPL, 3), ("loans", BillingModel.CPA, 2)]
+        for slug, billing_model, count in plan:
+            leads = Lead.objects.filter(
+                segment__slug=slug, status=LeadStatus.AVAILABLE, external_id__startswith="demo-"
+            ).order_by("external_id")
+            for lead in leads[:count]:
+                purchase_create(buyer=buyer, lead_id=lead.pk, billing_model=billing_model)
+                made += 1
+        return made
 
     def _print_logins(self) -> None:
         rows = [("role", "email", "password", "organization")]

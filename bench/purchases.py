@@ -1,0 +1,251 @@
+"""Purchase benchmark: purchases per second with concurrent buyers, ledger included,
+against a bare conditional UPDATE of the lead measured in the same run.
+
+    .venv/bin/python bench/purchases.py            # the full run (well under a minute)
+    .venv/bin/python bench/purchases.py --smoke    # a tiny run that proves it works
+
+Each run drops and recreates its own database (leadmarket_bench_purchases on the
+PostgreSQL server at --server, 127.0.0.1 only), migrates it with
+``manage.py migrate`` in a subprocess, loads the leads with ``bulk_create`` and
+starts N worker processes (default 8), one buyer each, each with its own
+connection and its own leads (from its own supplier):
+
+  update    the bare conditional UPDATE of a purchase (sales_count < max_sales,
+            status available), one autocommit transaction per lead;
+  purchase  ``buyers.services.purchase_create`` (CPL): buyer-person lock, the
+            dedup look-up, the same conditional UPDATE, the sale and its event,
+            the ledger charge, the earnings hold and the access-log row.
+
+Prints purchases/s, p50/p99 per scenario and the purchase/update ratio, then
+runs ``check_ledger``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing as mp
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+DB_NAME = "leadmarket_bench_purchases"
+PRICE_CENTS = 1_000
+
+
+def _database_url(server: str, name: str) -> str:
+    parts = urlsplit(server)
+    return urlunsplit((parts.scheme, parts.netloc, f"/{name}", "", ""))
+
+
+def _check_local(server: str) -> None:
+    host = urlsplit(server).hostname
+    if host not in ("127.0.0.1", "localhost"):
+        sys.exit(f"bench/purchases.py runs against 127.0.0.1 only, not {host!r}")
+
+
+def recreate_database(server: str) -> str:
+    import psycopg2
+
+    connection = psycopg2.connect(server)
+    connection.autocommit = True
+    with connection.cursor() as cursor:
+        cursor.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
+        cursor.execute(f'CREATE DATABASE "{DB_NAME}"')
+    connection.close()
+    url = _database_url(server, DB_NAME)
+    env = {**os.environ, "DATABASE_URL": url, "DEBUG": "1", "REDIS_URL": ""}
+    subprocess.run(
+        [sys.executable, str(ROOT / "manage.py"), "migrate", "--no-input", "-v", "0"],
+        check=True,
+        cwd=ROOT,
+        env=env,
+        timeout=600,
+    )
+    return url
+
+
+def _django(url: str) -> None:
+    os.environ["DATABASE_URL"] = url
+    os.environ["DEBUG"] = "1"
+    os.environ["REDIS_URL"] = ""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "marketplace.settings")
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+
+
+def _bare_update(lead_id: str) -> None:
+    from django.db import connection
+
+    from marketplace.models import Lead
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {Lead._meta.db_table} SET sales_count = sales_count + 1,"
+            " status = CASE WHEN sales_count + 1 >= max_sales THEN 'sold_out' ELSE status END"
+            " WHERE id = %s AND status = 'available' AND sales_count < max_sales",
+            [lead_id],
+        )
+        if cursor.rowcount != 1:
+            raise RuntimeError(f"lead {lead_id} was not on sale")
+
+
+def _worker(url: str, scenario: str, buyer_id: str, lead_ids: list, barrier, results) -> None:
+    _django(url)
+    from django.db import connection
+
+    from buyers.services import purchase_create
+    from marketplace.models import AccessChannel, Organization
+
+    buyer = Organization.objects.get(pk=buyer_id)
+    warm, measured = lead_ids[:3], lead_ids[3:]
+
+    def once(lead_id: str) -> None:
+        if scenario == "update":
+            _bare_update(lead_id)
+        else:
+            purchase_create(
+                buyer=buyer, lead_id=lead_id, billing_model="cpl", reveal=AccessChannel.API
+            )
+
+    for lead_id in warm:  # connection, accounts, code paths
+        once(lead_id)
+    barrier.wait(timeout=120)
+    latencies = []
+    started = time.perf_counter()
+    for lead_id in measured:
+        t0 = time.perf_counter()
+        once(lead_id)
+        latencies.append(time.perf_counter() - t0)
+    finished = time.perf_counter()
+    connection.close()
+    results.put((started, finished, latencies))
+
+
+def run_scenario(url: str, scenario: str, jobs: list[tuple[str, list[str]]]) -> dict:
+    context = mp.get_context("spawn")
+    barrier = context.Barrier(len(jobs))
+    results = context.Queue()
+    processes = [
+        context.Process(target=_worker, args=(url, scenario, buyer, leads, barrier, results))
+        for buyer, leads in jobs
+    ]
+    for process in processes:
+        process.start()
+    collected = [results.get(timeout=1800) for _ in processes]
+    for process in processes:
+        process.join(timeout=60)
+        if process.exitcode != 0:
+            raise SystemExit(f"a worker of {scenario} failed (exit code {process.exitcode})")
+    start = min(c[0] for c in collected)
+    end = max(c[1] for c in collected)
+    latencies = sorted(x for c in collected for x in c[2])
+    total = len(latencies)
+    return {
+        "count": total,
+        "seconds": end - start,
+        "per_second": total / (end - start),
+        "p50_ms": statistics.median(latencies) * 1000,
+        "p99_ms": latencies[min(total - 1, int(total * 0.99))] * 1000,
+    }
+
+
+def setup(workers: int, per_worker: int) -> dict[str, list[tuple[str, list[str]]]]:
+    """A funded buyer and a supplier per worker, and distinct leads for each scenario."""
+    import secrets
+
+    from django.utils import timezone
+
+    from billing.services import topup_credit
+    from marketplace.models import Lead, LeadStatus, Organization, OrganizationKind, Segment
+
+    segment = Segment.objects.get(slug="loans")
+    now = timezone.now()
+    jobs: dict[str, list[tuple[str, list[str]]]] = {"update": [], "purchase": []}
+    for i in range(workers):
+        buyer = Organization.objects.create(name=f"Buyer {i}", kind=OrganizationKind.BUYER)
+        supplier = Organization.objects.create(name=f"Supplier {i}", kind=OrganizationKind.SUPPLIER)
+        topup_credit(
+            organization=buyer,
+            amount_cents=(per_worker + 10) * PRICE_CENTS,
+            idempotency_key=f"bench:{i}",
+        )
+        for scenario in jobs:
+            leads = Lead.objects.bulk_create(
+                Lead(
+                    supplier=supplier,
+                    segment=segment,
+                    external_id=f"{scenario}-{i}-{n}",
+                    status=LeadStatus.AVAILABLE,
+                    first_name="Anna",
+                    phone=f"+48601{i:02d}{n:04d}",
+                    phone_index=secrets.token_hex(32),
+                    email_index=secrets.token_hex(32),
+                    country="PL",
+                    price_cents=PRICE_CENTS,
+                    max_sales=1,
+                    created_at=now,
+                )
+                for n in range(per_worker + 3)
+            )
+            jobs[scenario].append((str(buyer.pk), [str(lead.pk) for lead in leads]))
+    return jobs
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--smoke", action="store_true", help="a tiny run")
+    parser.add_argument("--workers", type=int, default=8)
+    parser.add_argument("--purchases", type=int, default=150, help="purchases per worker")
+    parser.add_argument(
+        "--server",
+        default=os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres"),
+        help="an admin connection to the local PostgreSQL server",
+    )
+    args = parser.parse_args()
+    workers = max(1, min(args.workers, 64))
+    per_worker = 5 if args.smoke else max(1, min(args.purchases, 100_000))
+    _check_local(args.server)
+
+    url = recreate_database(args.server)
+    _django(url)
+    jobs = setup(workers, per_worker)
+    from django.db import connection
+
+    connection.close()
+    print(
+        f"machine: {platform.node()} · {os.cpu_count()} cores · Python {platform.python_version()}"
+        f" · load {os.getloadavg()[0]:.2f}"
+    )
+    print(f"workers: {workers} processes, one buyer each · {per_worker} distinct leads each")
+    results = {}
+    for scenario in ("update", "purchase"):
+        result = run_scenario(url, scenario, jobs[scenario])
+        results[scenario] = result
+        print(
+            f"{scenario:9} {result['count']:6d} in {result['seconds']:6.2f} s ="
+            f" {result['per_second']:8.1f}/s · p50 {result['p50_ms']:6.2f} ms"
+            f" · p99 {result['p99_ms']:6.2f} ms"
+        )
+    from django.core.management import call_command
+
+    from marketplace.models import Sale
+
+    sold = Sale.objects.count()
+    expected = workers * (per_worker + 3)
+    if sold != expected:
+        raise SystemExit(f"{sold} sales recorded, {expected} expected")
+    call_command("check_ledger")
+    ratio = results["purchase"]["per_second"] / results["update"]["per_second"]
+    print(f"purchase/update ratio: {ratio:.3f} ({1 / ratio:.1f}x slower than the bare UPDATE)")
+
+
+if __name__ == "__main__":
+    main()
