@@ -95,6 +95,25 @@ class LeadReceiptSerializer(serializers.ModelSerializer):
         ]
 
 
+_TIMESTAMP = serializers.DateTimeField()
+
+
+def lead_receipt(lead: Lead) -> dict:
+    """``LeadReceiptSerializer(lead).data`` built directly: the answer to every
+    accepted lead post, where building the serializer was 5% of the request."""
+    return {
+        "id": str(lead.pk),
+        "external_id": lead.external_id,
+        "status": lead.status,
+        "segment": lead.segment.slug,
+        "price": format_cents(lead.price_cents),
+        "cpa_price": format_cents(lead.cpa_price_cents),
+        "currency": currency(),
+        "max_sales": lead.max_sales,
+        "created_at": _TIMESTAMP.to_representation(lead.created_at),
+    }
+
+
 class ConsentSerializer(serializers.Serializer):
     text = serializers.CharField(source="consent_text")
     captured_at = serializers.DateTimeField(source="consent_captured_at")

@@ -15,12 +15,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from marketplace.errors import ApplicationError
 from marketplace.models import Lead, LeadStatus, Organization, RejectionReason, Segment, Suppression
+from marketplace.selectors.segments import active_segments_by_slug
 from suppliers.intake.locks import lock_people
 from suppliers.intake.validation import LeadDraft, validate_lead
 
@@ -28,6 +29,7 @@ logger = logging.getLogger(__name__)
 
 _INSERT_BATCH = 500
 _MAX_ATTEMPTS = 3
+_EXTERNAL_ID_CONSTRAINT = "lead_unique_external_id"
 
 
 @dataclass(frozen=True)
@@ -50,7 +52,33 @@ class _LostInsertRace(Exception):
 
 
 def active_segments() -> dict[str, Segment]:
-    return {segment.slug: segment for segment in Segment.objects.filter(is_active=True)}
+    return active_segments_by_slug()
+
+
+def _stored_leads(*, supplier: Organization, external_ids: set[str]) -> dict[str, Lead]:
+    """The supplier's leads already stored under these external ids.
+
+    Almost every submission has none: a narrow query of ids answers that
+    cheaply, and only a resend loads its leads in full.
+    """
+    resent = list(
+        Lead.objects.filter(supplier=supplier, external_id__in=external_ids).values_list(
+            "pk", flat=True
+        )
+    )
+    if not resent:
+        return {}
+    return {
+        lead.external_id: lead
+        for lead in Lead.objects.filter(pk__in=resent).select_related("segment")
+    }
+
+
+def _is_external_id_clash(exc: IntegrityError) -> bool:
+    diag = getattr(exc.__cause__, "diag", None)  # PostgreSQL names the constraint
+    if diag is not None:
+        return diag.constraint_name == _EXTERNAL_ID_CONSTRAINT
+    return "marketplace_lead.external_id" in str(exc)  # SQLite names the columns
 
 
 def _earlier_leads_of_people(
@@ -132,13 +160,9 @@ def _judge_and_store(
                 (draft.segment.pk, index) for _, draft in drafts for index in draft.person_indexes
             ]
         )
-        external_ids = {draft.external_id for _, draft in drafts}
-        stored = {
-            lead.external_id: lead
-            for lead in Lead.objects.filter(
-                supplier=supplier, external_id__in=external_ids
-            ).select_related("segment")
-        }
+        stored = _stored_leads(
+            supplier=supplier, external_ids={draft.external_id for _, draft in drafts}
+        )
         fresh = [draft for _, draft in drafts if draft.external_id not in stored]
         indexes = {index for draft in fresh for index in draft.person_indexes}
         suppressed = set(
@@ -180,17 +204,15 @@ def _judge_and_store(
             new_leads.append(lead)
             results.append((position, IntakeResult(lead=lead, created=True)))
 
-        # ignore_conflicts: a concurrent request may have stored one of these
-        # external ids since we looked; ids are ours, so we can tell which.
-        Lead.objects.bulk_create(new_leads, batch_size=_INSERT_BATCH, ignore_conflicts=True)
-        if new_leads:
-            inserted = set(
-                Lead.objects.filter(pk__in=[lead.pk for lead in new_leads]).values_list(
-                    "pk", flat=True
-                )
-            )
-            if len(inserted) != len(new_leads):
-                raise _LostInsertRace  # roll back and judge again against what is stored now
+        # A concurrent request with another person may have stored one of these
+        # external ids since we looked (the person locks don't cover it): the
+        # unique constraint refuses the insert, and the caller judges again.
+        try:
+            Lead.objects.bulk_create(new_leads, batch_size=_INSERT_BATCH)
+        except IntegrityError as exc:
+            if not _is_external_id_clash(exc):
+                raise
+            raise _LostInsertRace from exc  # roll back and judge against what is stored now
     return results
 
 

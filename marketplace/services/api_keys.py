@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from marketplace.errors import Conflict, Forbidden, ValidationFailed
 from marketplace.models import ApiKey, Organization, User
+from marketplace.selectors.api_keys import active_api_key
 
 KEY_PREFIX = "lmk_"
 # last_used_at is informative; writing it on every request would cost a row
@@ -79,11 +80,7 @@ def api_key_revoke(*, api_key: ApiKey) -> ApiKey:
 def api_key_authenticate(*, raw_key: str) -> ApiKey | None:
     if not raw_key.startswith(KEY_PREFIX) or len(raw_key) > 200:
         return None
-    api_key = (
-        ApiKey.objects.select_related("organization", "moderator")
-        .filter(key_hash=hash_api_key(raw_key), revoked_at__isnull=True)
-        .first()
-    )
+    api_key = active_api_key(key_hash=hash_api_key(raw_key))
     if api_key is None:
         return None
     if api_key.moderator_id is not None and not api_key.moderator.is_moderator:

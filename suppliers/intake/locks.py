@@ -46,9 +46,10 @@ def lock_people(*, people: Iterable[tuple[int, str]]) -> None:
     whole_segments = len(people) > MAX_PERSON_LOCKS
     segment_sql = _EXCLUSIVE_SQL if whole_segments else _SHARED_SQL
     with connection.cursor() as cursor:
-        cursor.execute(segment_sql, [segments])
-        if not whole_segments:
-            keys = sorted(
-                {_lock_key(f"person:{segment_id}:{index}") for segment_id, index in people}
-            )
-            cursor.execute(_EXCLUSIVE_SQL, [keys])
+        if whole_segments:
+            cursor.execute(segment_sql, [segments])
+            return
+        keys = sorted({_lock_key(f"person:{segment_id}:{index}") for segment_id, index in people})
+        # Both statements in one round trip, run in this order (psycopg2 sends them as one
+        # simple query): the segment locks, then the person locks.
+        cursor.execute(f"{segment_sql}; {_EXCLUSIVE_SQL}", [segments, keys])
