@@ -104,7 +104,8 @@ def purchase_detail(request: HttpRequest, sale_id: str) -> HttpResponse:
 
 
 def _back(request: HttpRequest, sale: Sale | None = None) -> HttpResponse:
-    target = request.POST.get("next", "")
+    # The page the form was on (the catalog, the list), when it is this site's.
+    target = request.POST.get("next") or request.META.get("HTTP_REFERER", "")
     if target and url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):

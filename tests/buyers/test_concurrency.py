@@ -192,3 +192,36 @@ def test_expiry_workers_racing_release_each_reserve_once(buyer, supplier):
     assert Transaction.objects.filter(kind=TransactionKind.CPA_RELEASE).count() == len(sales)
     assert balances(buyer) == {"available": 1_000_00, "reserved": 0, "pending": 0, "payable": 0}
     assert_ledger_balanced()
+
+
+def test_an_action_racing_the_expiry_at_the_deadline_either_charges_or_releases(buyer, supplier):
+    fund(buyer, 1_000_00)
+    sales = [
+        purchase_create(buyer=buyer, lead_id=make_lead(supplier).pk, billing_model="cpa")
+        for _ in range(6)
+    ]
+    # The buyer reports just before the deadline while the task runs just after it.
+    calls = [
+        lambda s=s: purchase_action_report(
+            buyer=buyer, sale_id=s.pk, now=s.action_deadline - timedelta(microseconds=1)
+        )
+        for s in sales
+    ]
+    calls.append(lambda: purchase_actions_expire(now=sales[-1].action_deadline))
+
+    race(calls)
+
+    for sale in sales:
+        sale.refresh_from_db()
+        keys = set(
+            Transaction.objects.filter(reference_id=str(sale.pk)).values_list(
+                "idempotency_key", flat=True
+            )
+        )
+        if sale.status == SaleStatus.ACTION_REPORTED:
+            assert keys == {f"sale:{sale.pk}:reserve", f"sale:{sale.pk}:charge"}
+        else:
+            assert sale.status == SaleStatus.ACTION_EXPIRED
+            assert keys == {f"sale:{sale.pk}:reserve", f"sale:{sale.pk}:reserve_release"}
+    assert balances(buyer)["reserved"] == 0
+    assert_ledger_balanced()
