@@ -73,7 +73,7 @@ def test_stalled_uploads_are_handed_to_a_task_again(supplier_a, settings, monkey
     sent: list[str] = []
     monkeypatch.setattr(services, "enqueue", lambda upload_id: sent.append(str(upload_id)))
     stalled = create(supplier_a, csv_bytes([lead_row(1)]))
-    fresh = create(supplier_a, csv_bytes([lead_row(2)]))
+    create(supplier_a, csv_bytes([lead_row(2)]))  # fresh: not handed over
     long_ago = timezone.now() - timedelta(seconds=settings.UPLOAD_STALE_SECONDS + 60)
     Upload.objects.filter(pk=stalled.pk).update(
         status=UploadStatus.PROCESSING, created_at=long_ago, heartbeat_at=long_ago
