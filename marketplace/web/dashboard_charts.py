@@ -100,7 +100,7 @@ def moderator_charts(figures: ModeratorDashboard) -> dict[str, Chart]:
             labels=[group.name for group in figures.returns_by_segment],
             series=[
                 Series(
-                    _("Returned, % of sales"),
+                    _("Returned, percent of sales"),
                     [group.figures.returned_share or 0 for group in figures.returns_by_segment],
                     "bad",
                 )
