@@ -17,6 +17,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("billing/", include("billing.urls")),
     path("suppliers/", include("suppliers.urls")),
+    path("quality/", include("quality.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("marketplace.web.urls")),
 ]

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from marketplace.models import Organization, Sale
+from marketplace.models import Lead, LeadStatus, ModerationFlag, Organization, Sale
 from quality.models import (
     REVERSED_RETURN_STATUSES,
     Dispute,
@@ -199,3 +199,19 @@ def rating_history(*, supplier_id: object, days: int = 90) -> list[RatingHistory
             organization_id=supplier_id, segment__isnull=True, day__gte=since
         ).order_by("day")
     )
+
+
+def buyer_purchase(*, buyer: Organization, sale_id: object) -> Sale | None:
+    return Sale.objects.select_related("segment", "lead").filter(pk=sale_id, buyer=buyer).first()
+
+
+def held_lead_count(*, supplier: Organization) -> int:
+    return Lead.objects.filter(supplier=supplier, status=LeadStatus.HELD).count()
+
+
+def open_flags(*, organization: Organization) -> QuerySet[ModerationFlag]:
+    return ModerationFlag.objects.filter(organization=organization, resolved_at__isnull=True)
+
+
+def supplier_return(*, supplier: Organization, return_id: object) -> Return | None:
+    return Return.objects.filter(pk=return_id, supplier=supplier).first()

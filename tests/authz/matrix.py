@@ -209,6 +209,21 @@ def dispute_of_a(world: dict) -> str:
     return str(world["quality_dispute"].pk)
 
 
+def evidence_of_a(world: dict) -> str:
+    """Buyer A's evidence file on its return against supplier A's lead."""
+    if "quality_evidence" not in world:
+        from django.core.files.base import ContentFile
+        from django.core.files.storage import default_storage
+
+        from quality.models import Evidence
+
+        name = default_storage.save("evidence/matrix-world.txt", ContentFile(b"call log"))
+        world["quality_evidence"] = Evidence.objects.create(
+            ret_id=return_of_a(world), party="buyer", file=name, file_name="log.txt", size_bytes=8
+        )
+    return str(world["quality_evidence"].pk)
+
+
 # Billing pages: members of an organization; a moderator acts for none (sent to create one).
 MEMBER_PAGE = {"GET": roles(302, 200, 200, 302), "POST": roles(302, 405, 405, 302)}
 # Staff pages: sign in first, 403 for organizations.
@@ -688,5 +703,56 @@ MATRIX: dict[str, Route] = {
         PUT=everyone(405),
         PATCH=everyone(405),
         DELETE=everyone(405),
+    ),
+    # --- quality: pages --------------------------------------------------------------------
+    "quality:return_list": Route("/quality/returns/", MEMBER_PAGE),
+    "quality:return_accept": Route(
+        lambda world: f"/quality/returns/{return_of_a(world)}/accept/",
+        {"GET": roles(302, 405, 405, 302), "POST": roles(302, 302, 403, 302, supplier_b=404)},
+    ),
+    # An empty contest form is refused with a message on the returns page (302).
+    "quality:return_contest": Route(
+        lambda world: f"/quality/returns/{return_of_a(world)}/contest/",
+        {"GET": roles(302, 405, 405, 302), "POST": roles(302, 302, 403, 302, supplier_b=404)},
+    ),
+    "quality:return_request": Route(
+        lambda world: f"/quality/purchases/{sale_of_a(world)}/return/",
+        {
+            "GET": roles(302, 403, 200, 302, buyer_b=404),
+            "POST": roles(302, 403, 400, 302, buyer_b=404),
+        },
+    ),
+    "quality:evidence_download": Route(
+        lambda world: f"/quality/evidence/{evidence_of_a(world)}/",
+        {
+            "GET": roles(302, 200, 200, 200, supplier_b=404, buyer_b=404),
+            "POST": roles(405, 405, 405, 405),
+        },
+    ),
+    "quality:dispute_queue": Route(
+        "/quality/moderation/disputes/", {"GET": STAFF_GET, "POST": roles(302, 403, 403, 405)}
+    ),
+    "quality:dispute_resolve": Route(
+        lambda world: f"/quality/moderation/disputes/{dispute_of_a(world)}/resolve/",
+        STAFF_ACTION,
+    ),
+    "quality:supplier_standing": Route(
+        lambda world: f"/quality/moderation/suppliers/{world['supplier_a'].organization.pk}/",
+        {"GET": STAFF_GET, "POST": roles(302, 403, 403, 405)},
+    ),
+    "quality:supplier_standing_action": Route(
+        lambda world: (
+            f"/quality/moderation/suppliers/{world['supplier_a'].organization.pk}/action/"
+        ),
+        STAFF_ACTION,
+    ),
+    # Public: anyone sees a supplier's rating before buying.
+    "quality:supplier_public": Route(
+        lambda world: f"/quality/suppliers/{world['supplier_a'].organization.pk}/",
+        {"GET": everyone(200), "POST": everyone(405)},
+    ),
+    "quality:my_rating": Route(
+        "/quality/rating/",
+        {"GET": roles(302, 200, 403, 302), "POST": roles(302, 405, 405, 302)},
     ),
 }

@@ -6,11 +6,6 @@ from marketplace.models import Organization
 from tests.billing.helpers import fund
 
 
-@pytest.fixture(autouse=True)
-def _media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
 @pytest.fixture
 def buyer(buyer_a) -> Organization:
     fund(buyer_a.organization, 1_000_00)

@@ -74,3 +74,16 @@ def entries_of(key: str) -> dict[tuple[object, str], int]:
         (entry.account.organization_id, entry.account.kind): entry.amount_cents
         for entry in Entry.objects.filter(transaction=posted).select_related("account")
     }
+
+
+def stored_files(folder: str = "evidence") -> list[str]:
+    """Every file under ``folder`` in the default storage (in memory in tests)."""
+    from django.core.files.storage import default_storage
+
+    if not default_storage.exists(folder):
+        return []
+    directories, files = default_storage.listdir(folder)
+    found = [f"{folder}/{name}" for name in files]
+    for directory in directories:
+        found += stored_files(f"{folder}/{directory}")
+    return found

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from marketplace.models import Sale
 from quality.models import Dispute, Evidence, Return, ReturnStatus
-from tests.quality.helpers import RETURNS_URL, returns_url, sale_make
+from tests.quality.helpers import RETURNS_URL, returns_url, sale_make, stored_files
 from tests.suppliers.helpers import assert_envelope
 
 pytestmark = pytest.mark.django_db
@@ -105,6 +105,7 @@ def _upload(buyer_a, sale, name, content, content_type="application/octet-stream
 
 
 def test_evidence_file_is_stored_with_the_return(buyer_a, sale, settings):
+    before = set(stored_files())
     response = _upload(buyer_a, sale, "call.png", PNG, "image/png")
 
     assert response.status_code == 201, response.content
@@ -114,6 +115,7 @@ def test_evidence_file_is_stored_with_the_return(buyer_a, sale, settings):
     assert evidence.content_type == "image/png"
     assert evidence.size_bytes == len(PNG)
     assert evidence.file.read() == PNG
+    assert set(stored_files()) - before == {evidence.file.name}
     assert response.json()["evidence"][0]["file_name"] == "call.png"
 
 
@@ -128,12 +130,13 @@ def test_evidence_file_is_stored_with_the_return(buyer_a, sale, settings):
     ],
 )
 def test_bad_evidence_file_is_refused(buyer_a, sale, settings, name, content):
+    before = set(stored_files())
     response = _upload(buyer_a, sale, name, content)
 
     error = assert_envelope(response, status=422, code="validation_failed")
     assert "evidence_file" in error["fields"]
     _nothing_stored()
-    assert not list((settings.MEDIA_ROOT).rglob("*.*")) if settings.MEDIA_ROOT.exists() else True
+    assert set(stored_files()) == before
 
 
 def test_too_large_evidence_file_is_413(buyer_a, sale, settings):
@@ -147,12 +150,12 @@ def test_too_large_evidence_file_is_413(buyer_a, sale, settings):
 
 def test_evidence_file_is_removed_when_the_request_fails(buyer_a, sale, settings):
     Sale.objects.filter(pk=sale.pk).update(return_deadline=timezone.now() - timedelta(seconds=1))
+    before = set(stored_files())
 
     response = _upload(buyer_a, sale, "call.png", PNG, "image/png")
 
     assert response.status_code == 409
-    stored = [p for p in settings.MEDIA_ROOT.rglob("*") if p.is_file()]
-    assert stored == []
+    assert set(stored_files()) == before
 
 
 def test_bad_contest_and_accept_input(buyer_a, supplier_a, sale):

@@ -1,0 +1,71 @@
+"""Quality's page forms. They check shapes; the services decide."""
+
+from __future__ import annotations
+
+from django import forms
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+from marketplace.forms import ServiceErrorsMixin
+from quality.models import DisputeDecision
+from quality.services.evidence import NOTE_MAX_CHARS
+
+
+class _Evidence(forms.Form):
+    evidence_note = forms.CharField(
+        label=_("Evidence note"),
+        required=False,
+        max_length=NOTE_MAX_CHARS,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("E.g. a call log: when you called and what happened."),
+    )
+    evidence_file = forms.FileField(
+        label=_("Evidence file"),
+        required=False,
+        help_text=_("PDF, PNG, JPEG, MP3, WAV, TXT or CSV."),
+    )
+
+
+class ReturnRequestForm(ServiceErrorsMixin, _Evidence):
+    reason = forms.ChoiceField(label=_("Reason"))
+    comment = forms.CharField(
+        label=_("Comment"),
+        required=False,
+        max_length=settings.QUALITY_RETURN_COMMENT_MAX_CHARS,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    field_order = ["reason", "comment", "evidence_note", "evidence_file"]
+
+    def __init__(self, *args, reasons: list[dict], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].choices = [(r["code"], r["label"]) for r in reasons]
+
+
+class ContestForm(ServiceErrorsMixin, _Evidence):
+    comment = forms.CharField(
+        label=_("Why the lead is good"),
+        max_length=settings.QUALITY_RETURN_COMMENT_MAX_CHARS,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    field_order = ["comment", "evidence_note", "evidence_file"]
+
+
+class ResolveForm(ServiceErrorsMixin, forms.Form):
+    decision = forms.ChoiceField(label=_("Decision"), choices=DisputeDecision.choices)
+    note = forms.CharField(
+        label=_("Note"), required=False, max_length=settings.QUALITY_RETURN_COMMENT_MAX_CHARS
+    )
+
+
+class StandingForm(ServiceErrorsMixin, forms.Form):
+    ACTIONS = [
+        ("suspend", _("Suspend")),
+        ("reinstate", _("Reinstate")),
+        ("hold", _("Hold new leads for review")),
+        ("unhold", _("Stop holding new leads")),
+        ("release", _("Release held leads")),
+    ]
+    action = forms.ChoiceField(label=_("Action"), choices=ACTIONS)
+    reason = forms.CharField(
+        label=_("Reason"), required=False, max_length=settings.QUALITY_RETURN_COMMENT_MAX_CHARS
+    )

@@ -1,0 +1,348 @@
+"""Quality's pages: returns for both sides, the moderators' dispute queue and
+supplier standing, the public supplier page and the supplier's own rating."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from billing.web import staff_required
+from marketplace.errors import ApplicationError, NotFound
+from marketplace.web.access import organization_required, render_page
+from quality.charts import sparkline
+from quality.forms import ContestForm, ResolveForm, ReturnRequestForm, StandingForm
+from quality.selectors import (
+    buyer_purchase,
+    buyer_records,
+    dispute_queue,
+    evidence_for,
+    held_lead_count,
+    open_flags,
+    organization_returns,
+    public_supplier,
+    rating_history,
+    recently_resolved_disputes,
+    standing_history,
+    supplier_rating,
+    supplier_records,
+    supplier_return,
+    supplier_segment_ratings,
+)
+from quality.services import dispute_resolve, return_accept, return_contest, return_request
+from quality.services.returns import object_id
+from quality.services.standing import (
+    held_leads_release,
+    supplier_hold_set,
+    supplier_reinstate,
+    supplier_suspend,
+)
+
+
+def _id(value: str, what: str):
+    try:
+        return object_id(value, what=what)
+    except NotFound:
+        raise Http404(what) from None
+
+
+def _first_error(form) -> str:
+    for errors in form.errors.values():
+        return str(errors[0])
+    return _("Check the form.")
+
+
+# --- both sides: returns --------------------------------------------------------------
+
+
+@organization_required
+@require_GET
+def return_list(request: HttpRequest) -> HttpResponse:
+    organization = request.organization
+    return render_page(
+        request,
+        "quality/returns.html",
+        {
+            "returns": list(organization_returns(organization=organization)[:100]),
+            "contest_form": ContestForm(),
+        },
+    )
+
+
+@organization_required
+@require_http_methods(["GET", "POST"])
+def return_request_view(request: HttpRequest, sale_id: str) -> HttpResponse:
+    if not request.organization.is_buyer:
+        raise PermissionDenied(_("Returns are for buyer organizations."))
+    sale = buyer_purchase(buyer=request.organization, sale_id=_id(sale_id, "purchase"))
+    if sale is None:
+        raise Http404("No such purchase.")
+    reasons = sale.segment.return_reasons
+    form = ReturnRequestForm(request.POST or None, request.FILES or None, reasons=reasons)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                ret = return_request(
+                    buyer=request.organization,
+                    sale_id=sale.pk,
+                    reason=form.cleaned_data["reason"],
+                    comment=form.cleaned_data["comment"],
+                    evidence_note=form.cleaned_data["evidence_note"],
+                    evidence_file=form.cleaned_data["evidence_file"],
+                    user=request.user,
+                )
+            except ApplicationError as error:
+                form.add_service_error(error)
+            else:
+                messages.success(
+                    request,
+                    _("Return requested: %(status)s.") % {"status": ret.get_status_display()},
+                )
+                return redirect("quality:return_list")
+        status = 400
+    return render_page(
+        request, "quality/return_request.html", {"sale": sale, "form": form}, status=status
+    )
+
+
+def _supplier_only(request: HttpRequest) -> None:
+    if not request.organization.is_supplier:
+        raise PermissionDenied(_("Only the supplier answers a return."))
+
+
+@organization_required
+@require_POST
+def return_accept_view(request: HttpRequest, return_id: str) -> HttpResponse:
+    _supplier_only(request)
+    try:
+        return_accept(
+            supplier=request.organization, return_id=_id(return_id, "return"), user=request.user
+        )
+    except NotFound:
+        raise Http404("No such return.") from None
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Return accepted; the buyer is refunded."))
+    return redirect("quality:return_list")
+
+
+@organization_required
+@require_POST
+def return_contest_view(request: HttpRequest, return_id: str) -> HttpResponse:
+    _supplier_only(request)
+    pk = _id(return_id, "return")
+    if supplier_return(supplier=request.organization, return_id=pk) is None:
+        raise Http404("No such return.")
+    form = ContestForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, _first_error(form))
+        return redirect("quality:return_list")
+    try:
+        return_contest(
+            supplier=request.organization,
+            return_id=pk,
+            comment=form.cleaned_data["comment"],
+            evidence_note=form.cleaned_data["evidence_note"],
+            evidence_file=form.cleaned_data["evidence_file"],
+            user=request.user,
+        )
+    except NotFound:
+        raise Http404("No such return.") from None
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Return contested; a moderator will decide."))
+    return redirect("quality:return_list")
+
+
+@require_GET
+def evidence_download(request: HttpRequest, evidence_id: str) -> HttpResponse:
+    if not request.user.is_authenticated:
+        return redirect(f"{reverse('account_login')}?next={request.path}")
+    evidence = evidence_for(
+        evidence_id=_id(evidence_id, "evidence"),
+        user=request.user,
+        organization=getattr(request, "organization", None),
+    )
+    if evidence is None or not evidence.file:
+        raise Http404("No such evidence.")
+    try:
+        handle = evidence.file.open("rb")
+    except FileNotFoundError:
+        raise Http404("The evidence file is gone.") from None
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=evidence.file_name or "evidence",
+        content_type=evidence.content_type or "application/octet-stream",
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+# --- moderators: disputes and standing ---------------------------------------------------
+
+
+@staff_required
+@require_GET
+def dispute_queue_view(request: HttpRequest) -> HttpResponse:
+    disputes = list(dispute_queue()[:50])
+    buyers = buyer_records({d.ret.buyer_id for d in disputes})
+    suppliers = supplier_records({d.ret.supplier_id for d in disputes})
+    items = [
+        {
+            "dispute": d,
+            "ret": d.ret,
+            "buyer_record": buyers[d.ret.buyer_id],
+            "supplier_record": suppliers[d.ret.supplier_id],
+        }
+        for d in disputes
+    ]
+    return render_page(
+        request,
+        "quality/dispute_queue.html",
+        {"items": items, "recent": recently_resolved_disputes(), "form": ResolveForm()},
+    )
+
+
+@staff_required
+@require_POST
+def dispute_resolve_view(request: HttpRequest, dispute_id: str) -> HttpResponse:
+    pk = _id(dispute_id, "dispute")
+    form = ResolveForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _first_error(form))
+        return redirect("quality:dispute_queue")
+    try:
+        dispute_resolve(
+            dispute_id=pk,
+            moderator=request.user,
+            decision=form.cleaned_data["decision"],
+            note=form.cleaned_data["note"],
+        )
+    except NotFound:
+        raise Http404("No such dispute.") from None
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Dispute resolved; both sides are told by email."))
+    return redirect("quality:dispute_queue")
+
+
+def _supplier_or_404(supplier_id: str):
+    supplier = public_supplier(supplier_id=_id(supplier_id, "supplier"))
+    if supplier is None:
+        raise Http404("No such supplier.")
+    return supplier
+
+
+@staff_required
+@require_GET
+def supplier_standing_view(request: HttpRequest, supplier_id: str) -> HttpResponse:
+    supplier = _supplier_or_404(supplier_id)
+    return render_page(
+        request,
+        "quality/supplier_standing.html",
+        {
+            "supplier": supplier,
+            "rating": supplier_rating(supplier=supplier),
+            "record": supplier_records({supplier.pk})[supplier.pk],
+            "events": standing_history(supplier=supplier),
+            "flags": open_flags(organization=supplier),
+            "held_leads": held_lead_count(supplier=supplier),
+            "form": StandingForm(),
+        },
+    )
+
+
+@staff_required
+@require_POST
+def supplier_standing_action(request: HttpRequest, supplier_id: str) -> HttpResponse:
+    supplier = _supplier_or_404(supplier_id)
+    form = StandingForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _first_error(form))
+        return redirect("quality:supplier_standing", supplier_id=supplier.pk)
+    action, reason = form.cleaned_data["action"], form.cleaned_data["reason"]
+    common = {"supplier_id": supplier.pk, "moderator": request.user, "reason": reason}
+    try:
+        if action == "suspend":
+            supplier_suspend(**common)
+        elif action == "reinstate":
+            supplier_reinstate(**common)
+        elif action in ("hold", "unhold"):
+            supplier_hold_set(**common, hold=action == "hold")
+        else:
+            count = held_leads_release(**common)
+            messages.info(request, _("%(count)d held leads released.") % {"count": count})
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Done."))
+    return redirect("quality:supplier_standing", supplier_id=supplier.pk)
+
+
+# --- ratings ---------------------------------------------------------------------------
+
+METRIC_LABELS = {
+    "return": gettext_lazy("Accepted returns"),
+    "dispute": gettext_lazy("Disputes lost"),
+    "contact": gettext_lazy("Contact rate (buyers' outcomes)"),
+    "conversion": gettext_lazy("Conversion rate (buyers' outcomes)"),
+    "action": gettext_lazy("Pay-per-action actions reported"),
+    "intake": gettext_lazy("Leads rejected at intake (duplicates, invalid)"),
+}
+
+
+def _trend(supplier) -> object:
+    return sparkline([row.score for row in rating_history(supplier_id=supplier.pk)])
+
+
+@require_GET
+def supplier_public(request: HttpRequest, supplier_id: str) -> HttpResponse:
+    """Anyone may see a supplier's rating before buying from it."""
+    supplier = _supplier_or_404(supplier_id)
+    return render_page(
+        request,
+        "quality/supplier_public.html",
+        {
+            "supplier": supplier,
+            "rating": supplier_rating(supplier=supplier),
+            "segments": supplier_segment_ratings(supplier=supplier),
+            "trend": _trend(supplier),
+        },
+    )
+
+
+@organization_required
+@require_GET
+def my_rating(request: HttpRequest) -> HttpResponse:
+    supplier = request.organization
+    if not supplier.is_supplier:
+        raise PermissionDenied(_("Ratings are for supplier organizations."))
+    rating = supplier_rating(supplier=supplier)
+    breakdown = sorted(
+        (
+            (METRIC_LABELS.get(metric, metric), part)
+            for metric, part in (rating.components if rating else {}).items()
+        ),
+        key=lambda item: -item[1]["points_lost"],
+    )
+    return render_page(
+        request,
+        "quality/my_rating.html",
+        {
+            "supplier": supplier,
+            "rating": rating,
+            "breakdown": breakdown,
+            "segments": supplier_segment_ratings(supplier=supplier),
+            "trend": _trend(supplier),
+        },
+    )
