@@ -121,49 +121,58 @@ def _form_errors(request: HttpRequest, form) -> None:
             messages.error(request, problem)
 
 
-@organization_required
-@require_POST
-def purchase_outcome(request: HttpRequest, sale_id: str) -> HttpResponse:
+def _change_purchase(
+    request: HttpRequest, sale_id: str, form_class, change, done: str
+) -> HttpResponse:
+    """A form on a purchase: shape checked by the form, the rules by the service
+    (``change(sale, cleaned_data)``); either's refusal comes back as a message."""
     sale = _purchase(request, sale_id)
-    form = OutcomeForm(request.POST)
+    form = form_class(request.POST)
     if not form.is_valid():
         _form_errors(request, form)
         return _back(request, sale)
     try:
-        purchase_outcome_set(
-            buyer=request.organization,
-            sale_id=sale.pk,
-            outcome=form.cleaned_data["outcome"],
-            reason=form.cleaned_data["outcome_reason"],
-            user=request.user,
-        )
+        change(sale, form.cleaned_data)
     except ApplicationError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, _("Outcome saved."))
+        messages.success(request, done)
     return _back(request, sale)
+
+
+@organization_required
+@require_POST
+def purchase_outcome(request: HttpRequest, sale_id: str) -> HttpResponse:
+    return _change_purchase(
+        request,
+        sale_id,
+        OutcomeForm,
+        lambda sale, data: purchase_outcome_set(
+            buyer=request.organization,
+            sale_id=sale.pk,
+            outcome=data["outcome"],
+            reason=data["outcome_reason"],
+            user=request.user,
+        ),
+        _("Outcome saved."),
+    )
 
 
 @organization_required
 @require_POST
 def purchase_action(request: HttpRequest, sale_id: str) -> HttpResponse:
-    sale = _purchase(request, sale_id)
-    form = ActionForm(request.POST)
-    if not form.is_valid():
-        _form_errors(request, form)
-        return _back(request, sale)
-    try:
-        purchase_action_report(
+    return _change_purchase(
+        request,
+        sale_id,
+        ActionForm,
+        lambda sale, data: purchase_action_report(
             buyer=request.organization,
             sale_id=sale.pk,
-            external_ref=form.cleaned_data["external_ref"],
+            external_ref=data["external_ref"],
             user=request.user,
-        )
-    except ApplicationError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, _("Action reported."))
-    return _back(request, sale)
+        ),
+        _("Action reported."),
+    )
 
 
 @organization_required

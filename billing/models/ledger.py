@@ -28,20 +28,21 @@ from __future__ import annotations
 import pgtrigger
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from marketplace.ids import new_id
 from marketplace.models import Organization
 
 
 class AccountKind(models.TextChoices):
-    BUYER_AVAILABLE = "buyer_available", "Buyer: available"
-    BUYER_RESERVED = "buyer_reserved", "Buyer: reserved for pay-per-action"
-    SUPPLIER_PENDING = "supplier_pending", "Supplier: pending (inside the return window)"
-    SUPPLIER_PAYABLE = "supplier_payable", "Supplier: payable"
-    PLATFORM_REVENUE = "platform_revenue", "Platform: revenue"
-    PLATFORM_STRIPE_CLEARING = "platform_stripe_clearing", "Platform: Stripe clearing"
-    PLATFORM_PAYOUTS = "platform_payouts", "Platform: payouts"
-    PLATFORM_ADJUSTMENTS = "platform_adjustments", "Platform: adjustments"
+    BUYER_AVAILABLE = "buyer_available", _("Buyer: available")
+    BUYER_RESERVED = "buyer_reserved", _("Buyer: reserved for pay-per-action")
+    SUPPLIER_PENDING = "supplier_pending", _("Supplier: pending (inside the return window)")
+    SUPPLIER_PAYABLE = "supplier_payable", _("Supplier: payable")
+    PLATFORM_REVENUE = "platform_revenue", _("Platform: revenue")
+    PLATFORM_STRIPE_CLEARING = "platform_stripe_clearing", _("Platform: Stripe clearing")
+    PLATFORM_PAYOUTS = "platform_payouts", _("Platform: payouts")
+    PLATFORM_ADJUSTMENTS = "platform_adjustments", _("Platform: adjustments")
 
 
 ORGANIZATION_KINDS: frozenset[str] = frozenset(
@@ -103,15 +104,15 @@ class Account(models.Model):
 
 
 class TransactionKind(models.TextChoices):
-    TOPUP = "topup", "Top-up"
-    ADJUSTMENT = "adjustment", "Manual adjustment"
-    CPL_CHARGE = "cpl_charge", "Lead purchase"
-    CPA_RESERVE = "cpa_reserve", "Pay-per-action reservation"
-    CPA_CHARGE = "cpa_charge", "Pay-per-action charge"
-    CPA_RELEASE = "cpa_release", "Pay-per-action release"
-    REFUND = "refund", "Refund of a sale"
-    HOLD_RELEASE = "hold_release", "Earnings released"
-    PAYOUT = "payout", "Payout"
+    TOPUP = "topup", _("Top-up")
+    ADJUSTMENT = "adjustment", _("Manual adjustment")
+    CPL_CHARGE = "cpl_charge", _("Lead purchase")
+    CPA_RESERVE = "cpa_reserve", _("Pay-per-action reservation")
+    CPA_CHARGE = "cpa_charge", _("Pay-per-action charge")
+    CPA_RELEASE = "cpa_release", _("Pay-per-action release")
+    REFUND = "refund", _("Refund of a sale")
+    HOLD_RELEASE = "hold_release", _("Earnings released")
+    PAYOUT = "payout", _("Payout")
 
 
 # Every transaction has at least two entries and they sum to zero; checked at

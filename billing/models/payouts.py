@@ -16,6 +16,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from marketplace.ids import new_id
 from marketplace.models import Organization
@@ -24,19 +25,19 @@ __all__ = ["EarningsHold", "Payout", "PayoutEvent", "PayoutMethod", "PayoutStatu
 
 
 class PayoutStatus(models.TextChoices):
-    REQUESTED = "requested", "Requested"
-    APPROVED = "approved", "Approved"
-    PAID = "paid", "Paid"
-    FAILED = "failed", "Failed"
-    REJECTED = "rejected", "Rejected"
+    REQUESTED = "requested", _("Requested")
+    APPROVED = "approved", _("Approved")
+    PAID = "paid", _("Paid")
+    FAILED = "failed", _("Failed")
+    REJECTED = "rejected", _("Rejected")
 
 
 OPEN_PAYOUT_STATUSES: tuple[str, ...] = (PayoutStatus.REQUESTED, PayoutStatus.APPROVED)
 
 
 class PayoutMethod(models.TextChoices):
-    MANUAL = "manual", "Bank transfer (manual)"
-    STRIPE_TRANSFER = "stripe_transfer", "Stripe transfer"
+    MANUAL = "manual", _("Bank transfer (manual)")
+    STRIPE_TRANSFER = "stripe_transfer", _("Stripe transfer")
 
 
 class Payout(models.Model):

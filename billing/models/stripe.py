@@ -16,6 +16,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from marketplace.ids import new_id
 from marketplace.models import Organization
@@ -24,12 +25,12 @@ __all__ = ["StripeEvent", "StripeEventStatus", "TopUp", "TopUpStatus"]
 
 
 class TopUpStatus(models.TextChoices):
-    CREATED = "created", "Waiting for payment"
-    PAID = "paid", "Paid"
-    EXPIRED = "expired", "Expired"
-    FAILED = "failed", "Failed"
-    REFUNDED = "refunded", "Refunded"
-    DISPUTED = "disputed", "Disputed"
+    CREATED = "created", _("Waiting for payment")
+    PAID = "paid", _("Paid")
+    EXPIRED = "expired", _("Expired")
+    FAILED = "failed", _("Failed")
+    REFUNDED = "refunded", _("Refunded")
+    DISPUTED = "disputed", _("Disputed")
 
 
 class TopUp(models.Model):

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from marketplace.crypto import EncryptedTextField
 from marketplace.ids import new_id
@@ -10,33 +11,33 @@ from marketplace.models.segments import Segment
 
 
 class LeadStatus(models.TextChoices):
-    AVAILABLE = "available", "Available"
-    HELD = "held", "Held for review"
-    SOLD_OUT = "sold_out", "Sold out"
-    EXPIRED = "expired", "Expired"
-    REJECTED = "rejected", "Rejected"
+    AVAILABLE = "available", _("Available")
+    HELD = "held", _("Held for review")
+    SOLD_OUT = "sold_out", _("Sold out")
+    EXPIRED = "expired", _("Expired")
+    REJECTED = "rejected", _("Rejected")
 
 
 class Temperature(models.TextChoices):
-    COLD = "cold", "Cold"
-    WARM = "warm", "Warm"
-    HOT = "hot", "Hot"
+    COLD = "cold", _("Cold")
+    WARM = "warm", _("Warm")
+    HOT = "hot", _("Hot")
 
 
 class LeadSource(models.TextChoices):
-    LANDING_PAGE = "landing_page", "Landing page"
-    CALL = "call", "Call"
-    SOCIAL = "social", "Social"
-    EMAIL = "email", "Email"
-    REFERRAL = "referral", "Referral"
-    EVENT = "event", "Event"
-    PARTNER = "partner", "Partner"
+    LANDING_PAGE = "landing_page", _("Landing page")
+    CALL = "call", _("Call")
+    SOCIAL = "social", _("Social")
+    EMAIL = "email", _("Email")
+    REFERRAL = "referral", _("Referral")
+    EVENT = "event", _("Event")
+    PARTNER = "partner", _("Partner")
 
 
 class RejectionReason(models.TextChoices):
-    DUPLICATE = "duplicate", "Duplicate: the same person is already in this segment"
-    SUPPRESSED = "suppressed", "Suppressed: the person asked not to be contacted"
-    NO_CONSENT = "no_consent", "No consent recorded"
+    DUPLICATE = "duplicate", _("Duplicate: the same person is already in this segment")
+    SUPPRESSED = "suppressed", _("Suppressed: the person asked not to be contacted")
+    NO_CONSENT = "no_consent", _("No consent recorded")
 
 
 # Columns the catalog filters on, carried in its indexes (see Lead.Meta.indexes).

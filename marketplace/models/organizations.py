@@ -3,14 +3,15 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from marketplace.ids import new_id
 
 
 class OrganizationKind(models.TextChoices):
-    SUPPLIER = "supplier", "Supplier"
-    BUYER = "buyer", "Buyer"
-    BOTH = "both", "Supplier and buyer"
+    SUPPLIER = "supplier", _("Supplier")
+    BUYER = "buyer", _("Buyer")
+    BOTH = "both", _("Supplier and buyer")
 
 
 class Organization(models.Model):
@@ -59,8 +60,8 @@ class Organization(models.Model):
 
 
 class MemberRole(models.TextChoices):
-    OWNER = "owner", "Owner"
-    MEMBER = "member", "Member"
+    OWNER = "owner", _("Owner")
+    MEMBER = "member", _("Member")
 
 
 class Membership(models.Model):

@@ -11,6 +11,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from marketplace.ids import new_id
 from marketplace.models.leads import Lead
@@ -19,25 +20,25 @@ from marketplace.models.segments import Segment
 
 
 class BillingModel(models.TextChoices):
-    CPL = "cpl", "Pay per lead"
-    CPA = "cpa", "Pay per action"
+    CPL = "cpl", _("Pay per lead")
+    CPA = "cpa", _("Pay per action")
 
 
 class SaleStatus(models.TextChoices):
-    DELIVERED = "delivered", "Delivered"
-    PENDING_ACTION = "pending_action", "Waiting for the action"
-    ACTION_REPORTED = "action_reported", "Action reported"
-    ACTION_EXPIRED = "action_expired", "Action window passed"
-    RETURNED = "returned", "Returned"
+    DELIVERED = "delivered", _("Delivered")
+    PENDING_ACTION = "pending_action", _("Waiting for the action")
+    ACTION_REPORTED = "action_reported", _("Action reported")
+    ACTION_EXPIRED = "action_expired", _("Action window passed")
+    RETURNED = "returned", _("Returned")
 
 
 class Outcome(models.TextChoices):
-    NEW = "new", "New"
-    CONTACTED = "contacted", "Contacted"
-    QUALIFIED = "qualified", "Qualified"
-    CONVERTED = "converted", "Converted"
-    UNREACHABLE = "unreachable", "Unreachable"
-    REFUSED = "refused", "Refused"
+    NEW = "new", _("New")
+    CONTACTED = "contacted", _("Contacted")
+    QUALIFIED = "qualified", _("Qualified")
+    CONVERTED = "converted", _("Converted")
+    UNREACHABLE = "unreachable", _("Unreachable")
+    REFUSED = "refused", _("Refused")
 
 
 class Sale(models.Model):

@@ -1,0 +1,61 @@
+"""A benchmark's own database on the local PostgreSQL server, and Django set up on it.
+
+Shared by the benchmarks: each drops and recreates its database, migrates it
+with ``manage.py migrate`` in a subprocess, and refuses any server but 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_SERVER = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+
+
+def database_url(server: str, name: str) -> str:
+    parts = urlsplit(server)
+    return urlunsplit((parts.scheme, parts.netloc, f"/{name}", "", ""))
+
+
+def check_local(server: str, script: str) -> None:
+    host = urlsplit(server).hostname
+    if host not in ("127.0.0.1", "localhost"):
+        sys.exit(f"{script} runs against 127.0.0.1 only, not {host!r}")
+
+
+def recreate_database(server: str, name: str) -> str:
+    """Drop and create ``name``, migrate it; returns its URL."""
+    import psycopg2
+
+    connection = psycopg2.connect(server)
+    connection.autocommit = True
+    with connection.cursor() as cursor:
+        cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        cursor.execute(f'CREATE DATABASE "{name}"')
+    connection.close()
+    url = database_url(server, name)
+    env = {**os.environ, "DATABASE_URL": url, "DEBUG": "1", "REDIS_URL": ""}
+    subprocess.run(
+        [sys.executable, str(ROOT / "manage.py"), "migrate", "--no-input", "-v", "0"],
+        check=True,
+        cwd=ROOT,
+        env=env,
+        timeout=600,
+    )
+    return url
+
+
+def django_setup(url: str) -> None:
+    os.environ["DATABASE_URL"] = url
+    os.environ["DEBUG"] = "1"
+    os.environ["REDIS_URL"] = ""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "marketplace.settings")
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
