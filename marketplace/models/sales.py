@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from marketplace.ids import new_id
-from marketplace.models.leads import Lead
+from marketplace.models.leads import Lead, person_key_field
 from marketplace.models.organizations import ApiKey, Organization
 from marketplace.models.segments import Segment
 
@@ -53,6 +53,9 @@ class Sale(models.Model):
     segment = models.ForeignKey(Segment, on_delete=models.PROTECT, related_name="sales")
     phone_index = models.CharField(max_length=64, blank=True, default="")
     email_index = models.CharField(max_length=64, blank=True, default="")
+    # As Lead.phone_key/email_key: what the catalog matches the buyer's recent people on.
+    phone_key = person_key_field("phone_index")
+    email_key = person_key_field("email_index")
 
     billing_model = models.CharField(max_length=3, choices=BillingModel.choices)
     price_cents = models.BigIntegerField(help_text="Charged (CPL) or reserved (CPA).")

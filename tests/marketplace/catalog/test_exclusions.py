@@ -52,12 +52,14 @@ def test_the_same_person_bought_in_the_segment_within_the_dedup_window_is_hidden
 
 def test_the_same_person_is_listed_again_once_the_dedup_window_has_passed(buyer_a, make_lead):
     loans = Segment.objects.get(slug="loans")
-    bought = make_lead(phone="+48601000001")
-    SaleFactory(
-        lead=bought,
-        buyer=buyer_a.organization,
-        purchased_at=timezone.now() - timedelta(days=loans.dedup_window_days, hours=1),
+    long_ago = timezone.now() - timedelta(days=loans.dedup_window_days, hours=1)
+    bought = make_lead(
+        phone="+48601000001",
+        status="sold_out",
+        sales_count=1,
+        created_at=long_ago - timedelta(hours=1),
     )
+    SaleFactory(lead=bought, buyer=buyer_a.organization, purchased_at=long_ago)
     again = make_lead(phone="+48601000001")
     assert listed(buyer_a) == {str(again.pk)}
 
