@@ -21,7 +21,7 @@ from marketplace.catalog_params import (
     limit_parse,
 )
 from marketplace.models import BillingModel, Temperature
-from marketplace.selectors.catalog import catalog_count, catalog_page
+from marketplace.selectors.catalog import catalog_count, catalog_leads, catalog_page
 
 
 def _money(help_text: str = "", **kwargs) -> serializers.CharField:
@@ -130,8 +130,9 @@ class CatalogLeadListApi(APIView):
         after = cursor_decode(params)
         buyer = acting_organization(request)
         now = timezone.now()
-        page = catalog_page(buyer=buyer, filters=filters, limit=limit, after=after, now=now)
-        count = catalog_count(buyer=buyer, filters=filters, now=now)
+        leads = catalog_leads(buyer=buyer, filters=filters, now=now)
+        page = catalog_page(leads=leads, limit=limit, after=after, now=now)
+        count = catalog_count(leads=leads)
         next_url = None
         if page.next_position is not None:
             next_url = replace_query_param(

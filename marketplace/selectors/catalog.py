@@ -262,14 +262,13 @@ class _Before(Func):
 
 def catalog_page(
     *,
-    buyer: Organization,
-    filters: CatalogFilters,
+    leads: QuerySet[Lead],
     limit: int,
     after: CatalogPosition | None = None,
     now: datetime,
 ) -> CatalogPage:
-    """One keyset page of the catalog, with what its rows need to be shown."""
-    leads = catalog_leads(buyer=buyer, filters=filters, now=now)
+    """One keyset page of ``leads`` (from ``catalog_leads`` at ``now``), with what its
+    rows need to be shown."""
     if after is not None:
         leads = leads.filter(_Before(after))
     rows = list(leads.select_related("segment", "supplier").defer(*_DEFERRED)[: limit + 1])
@@ -281,10 +280,11 @@ def catalog_page(
     return CatalogPage(leads=rows, next_position=next_position, now=now)
 
 
-def catalog_count(*, buyer: Organization, filters: CatalogFilters, now: datetime) -> CatalogCount:
-    """How many leads match: exact up to ``EXACT_COUNT_LIMIT`` (a capped count, at most
-    that many index entries read), else the planner's estimate of the full query."""
-    leads = catalog_leads(buyer=buyer, filters=filters, now=now).order_by().values("pk")
+def catalog_count(*, leads: QuerySet[Lead]) -> CatalogCount:
+    """How many of ``leads`` (from ``catalog_leads``) there are: exact up to
+    ``EXACT_COUNT_LIMIT`` (a capped count, at most that many index entries read), else
+    the planner's estimate of the full query."""
+    leads = leads.order_by().values("pk")
     capped = leads[: EXACT_COUNT_LIMIT + 1].count()
     if capped <= EXACT_COUNT_LIMIT:
         return CatalogCount(value=capped, exact=True)

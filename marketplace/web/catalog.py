@@ -22,7 +22,12 @@ from marketplace.catalog_params import (
 )
 from marketplace.errors import ValidationFailed
 from marketplace.models import BillingModel, Segment, Temperature
-from marketplace.selectors.catalog import CatalogFilters, catalog_count, catalog_page
+from marketplace.selectors.catalog import (
+    CatalogFilters,
+    catalog_count,
+    catalog_leads,
+    catalog_page,
+)
 from marketplace.selectors.segments import active_segment_list
 from marketplace.web.access import organization_required, render_page
 
@@ -83,8 +88,9 @@ def catalog_browse(request: HttpRequest) -> HttpResponse:
         errors = problem.fields
     else:
         now = timezone.now()
-        page = catalog_page(buyer=buyer, filters=filters, limit=limit, after=after, now=now)
-        count = catalog_count(buyer=buyer, filters=filters, now=now)
+        leads = catalog_leads(buyer=buyer, filters=filters, now=now)
+        page = catalog_page(leads=leads, limit=limit, after=after, now=now)
+        count = catalog_count(leads=leads)
     next_query = None
     if page is not None and page.next_position is not None:
         query = params.copy()
