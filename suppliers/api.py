@@ -21,6 +21,7 @@ from marketplace.models import (
     LeadStatus,
     RejectionReason,
     Sale,
+    SaleStatus,
     Temperature,
 )
 from marketplace.serializers import (
@@ -95,9 +96,16 @@ class SupplierLeadSerializer(LeadDetailSerializer):
     """The supplier's own lead, every field as stored, with its sales."""
 
     sales = LeadSaleSerializer(many=True, read_only=True)
+    returns = serializers.SerializerMethodField(
+        help_text="Sales of this lead taken back by an accepted or refunded return."
+    )
 
     class Meta(LeadDetailSerializer.Meta):
-        fields = [*LeadDetailSerializer.Meta.fields, "sales"]
+        fields = [*LeadDetailSerializer.Meta.fields, "sales", "returns"]
+
+    def get_returns(self, lead: Lead) -> int:
+        # The sales are prefetched by supplier_leads: counting them costs no query.
+        return sum(1 for sale in lead.sales.all() if sale.status == SaleStatus.RETURNED)
 
 
 def rejection_error(lead: Lead) -> tuple[int, dict]:

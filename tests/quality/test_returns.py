@@ -252,3 +252,17 @@ def test_sale_status_unchanged_by_a_rejected_request(buyer_a, buyer, supplier):
     sale = sale_make(buyer, supplier)
     _request(buyer_a, sale, reason="nonsense")
     assert Sale.objects.get(pk=sale.pk).status == SaleStatus.DELIVERED
+
+
+def test_supplier_lead_list_counts_returns(buyer_a, supplier_a, buyer, supplier):
+    returned = sale_make(buyer, supplier)
+    kept = sale_make(buyer, supplier)
+    _request(buyer_a, returned, comment="bad")
+    ret = Return.objects.get(sale=returned)
+    supplier_a.api().post(f"{RETURNS_URL}{ret.pk}/accept/", {}, format="json")
+
+    results = supplier_a.api().get("/api/v1/leads/").json()["results"]
+
+    counts = {item["id"]: item["returns"] for item in results}
+    assert counts[str(returned.lead_id)] == 1
+    assert counts[str(kept.lead_id)] == 0
