@@ -161,7 +161,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--smoke", action="store_true", help="a tiny run")
     parser.add_argument("--workers", type=int, default=8)
-    parser.add_argument("--purchases", type=int, default=150, help="purchases per worker")
+    parser.add_argument("--purchases", type=int, default=100, help="purchases per worker")
     parser.add_argument(
         "--server",
         default=DEFAULT_SERVER,
