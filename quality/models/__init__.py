@@ -13,7 +13,7 @@ from quality.models.returns import (
     ReturnEvent,
     ReturnStatus,
 )
-from quality.models.standing import StandingChange, StandingEvent
+from quality.models.standing import StandingChange, StandingEvent, SupplierStanding
 
 __all__ = [
     "OPEN_RETURN_STATUSES",
@@ -33,4 +33,5 @@ __all__ = [
     "StandingChange",
     "StandingEvent",
     "SupplierRating",
+    "SupplierStanding",
 ]

@@ -41,3 +41,12 @@ class StandingEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.organization_id}: {self.kind}"
+
+
+class SupplierStanding(Organization):
+    """The admin's view of a supplier's standing (suspension, holds, rating)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("supplier standing")
+        verbose_name_plural = _("supplier standings")

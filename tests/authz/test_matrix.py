@@ -39,6 +39,7 @@ ADMIN_MODEL_ACCESS: dict[str, frozenset[str]] = {
     "marketplace.moderationflag": frozenset({"view"}),
     "billing.account": frozenset({"view"}),
     "billing.transaction": frozenset({"view"}),
+    "quality.supplierstanding": frozenset({"view"}),
     "auth.group": frozenset(),
     "account.emailaddress": frozenset(),
     "mfa.authenticator": frozenset(),

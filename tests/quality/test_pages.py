@@ -203,3 +203,27 @@ def test_supplier_card_api(anonymous, buyer, supplier):
     }
     assert anonymous.get(f"/api/v1/suppliers/{buyer.pk}/").status_code == 404
     assert anonymous.get("/api/v1/suppliers/nope/").status_code == 404
+
+
+def test_admin_suspends_with_a_reason_then_reinstates(moderator, supplier):
+    client = moderator.browser()
+    url = "/admin/quality/supplierstanding/"
+    selected = {"_selected_action": [str(supplier.pk)]}
+
+    asks = client.post(url, {**selected, "action": "suspend_selected"})
+    assert asks.status_code == 200
+    assert b"Reason" in asks.content
+    supplier.refresh_from_db()
+    assert supplier.suspended_at is None
+
+    client.post(url, {**selected, "action": "suspend_selected", "apply": "1", "reason": "Fakes"})
+    supplier.refresh_from_db()
+    assert supplier.suspension_reason == "Fakes"
+    client.post(url, {**selected, "action": "reinstate_selected", "apply": "1", "reason": "OK"})
+    supplier.refresh_from_db()
+    assert supplier.suspended_at is None
+    assert list(
+        StandingEvent.objects.filter(organization=supplier)
+        .order_by("created_at")
+        .values_list("kind", "reason")
+    ) == [("suspended", "Fakes"), ("reinstated", "OK")]
