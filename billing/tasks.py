@@ -23,5 +23,5 @@ def retry_payout_transfers() -> int:
 
 @shared_task(acks_late=True)
 def reconcile_stripe_topups() -> str:
-    """Beat (hourly): credit paid Stripe top-ups whose webhook never arrived."""
+    """Beat (hourly): apply paid top-ups, refunds and disputes whose webhook never arrived."""
     return reconcile_stripe().summary()

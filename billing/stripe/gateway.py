@@ -10,7 +10,7 @@ Never call these while holding database row locks.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import stripe
@@ -120,6 +120,23 @@ def checkout_sessions_since(created_gte: int) -> Iterator[dict]:
         )
         for session in page.auto_paging_iter():
             yield session.to_dict()
+    except stripe.StripeError as exc:
+        raise _translate(exc) from exc
+
+
+def events_since(created_gte: int, *, types: Sequence[str]) -> Iterator[dict]:
+    """Events of these types created at or after a Unix time, as plain JSON-ready dicts.
+
+    One listing per type with Stripe's ``type`` filter (every Stripe API, and
+    localstripe, has it), each newest first.
+    """
+    try:
+        for event_type in types:
+            page = client().v1.events.list(
+                params={"type": event_type, "created": {"gte": created_gte}, "limit": 100}
+            )
+            for event in page.auto_paging_iter():
+                yield event.to_dict(for_json=True)
     except stripe.StripeError as exc:
         raise _translate(exc) from exc
 

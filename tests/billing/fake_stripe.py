@@ -1,5 +1,6 @@
 """A small recording Stripe API of our own, for the endpoints localstripe lacks:
-Checkout Sessions (create, retrieve, list).
+Checkout Sessions (create, retrieve, list), and the events list with the
+filters reconciliation uses (localstripe lists only the events it makes).
 
 It speaks Stripe's wire format (form-encoded nested parameters in, JSON out,
 ``Idempotency-Key`` honoured), records every request, and can be told to fail
@@ -54,6 +55,7 @@ class Recorded:
 @dataclass
 class FakeStripe:
     sessions: dict[str, dict] = field(default_factory=dict)
+    events: list[dict] = field(default_factory=list)  # oldest first
     requests: list[Recorded] = field(default_factory=list)
     idempotent: dict[str, tuple[int, dict]] = field(default_factory=dict)
     fail_status: int | None = None  # answer every request with this error status
@@ -63,6 +65,7 @@ class FakeStripe:
     def reset(self) -> None:
         with self.lock:
             self.sessions.clear()
+            self.events.clear()
             self.requests.clear()
             self.idempotent.clear()
             self.fail_status = None
@@ -85,6 +88,28 @@ class FakeStripe:
         with self.lock:
             self.sessions[session_id].update(status="expired")
             return json.loads(json.dumps(self.sessions[session_id]))
+
+    def emit(
+        self, type_: str, obj: dict, *, event_id: str | None = None, created: int | None = None
+    ) -> dict:
+        """Stripe records an event (its webhook may or may not reach us); returns it."""
+        with self.lock:
+            number = next(_counter)
+            event = {
+                "id": event_id or f"evt_fake{number:06d}",
+                "object": "event",
+                "api_version": "2024-06-20",
+                "created": int(time.time()) if created is None else created,
+                "livemode": False,
+                "pending_webhooks": 1,
+                "type": type_,
+                "data": {"object": json.loads(json.dumps(obj))},
+            }
+            self.events.append(event)
+            return json.loads(json.dumps(event))
+
+    def event_lists(self) -> list[Recorded]:
+        return [r for r in self.requests if r.method == "GET" and r.path == "/v1/events"]
 
     def checkout_creates(self) -> list[Recorded]:
         return [
@@ -112,6 +137,8 @@ class FakeStripe:
             return 200, self._session_create(params)
         if path == "/v1/checkout/sessions" and method == "GET":
             return 200, self._session_list(params)
+        if path == "/v1/events" and method == "GET":
+            return self._event_list(params)
         match = re.fullmatch(r"/v1/checkout/sessions/([\w]+)", path)
         if match and method == "GET":
             found = self.sessions.get(match.group(1))
@@ -161,6 +188,31 @@ class FakeStripe:
         return {
             "object": "list",
             "url": "/v1/checkout/sessions",
+            "has_more": len(rows) > limit,
+            "data": rows[:limit],
+        }
+
+    def _event_list(self, params: dict) -> tuple[int, dict]:
+        unknown = set(params) - {"type", "types", "created", "limit", "starting_after"}
+        if unknown:  # as Stripe does: an unknown parameter is a 400
+            message = f"Received unknown parameter: {sorted(unknown)[0]}"
+            return 400, {"error": {"type": "invalid_request_error", "message": message}}
+        created = params.get("created") or {}
+        gte = int(created.get("gte", 0)) if isinstance(created, dict) else int(created)
+        types = params.get("types") or ([params["type"]] if params.get("type") else None)
+        limit = int(params.get("limit", 10))
+        rows = [
+            e
+            for e in reversed(self.events)  # newest first, as Stripe lists them
+            if e["created"] >= gte and (types is None or e["type"] in types)
+        ]
+        after = params.get("starting_after")
+        if after:
+            ids = [e["id"] for e in rows]
+            rows = rows[ids.index(after) + 1 :] if after in ids else []
+        return 200, {
+            "object": "list",
+            "url": "/v1/events",
             "has_more": len(rows) > limit,
             "data": rows[:limit],
         }

@@ -1,4 +1,4 @@
-"""Credit paid Stripe top-ups the webhook missed: ``manage.py reconcile_stripe [--days 3]``."""
+"""Apply what Stripe's webhook missed: ``manage.py reconcile_stripe [--days 3]``."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ from billing.stripe.reconcile import reconcile_stripe
 
 class Command(BaseCommand):
     help = (
-        "List recent Stripe Checkout Sessions and credit every paid top-up the webhook "
-        "missed, through the same idempotent path. Prints each credit; the last line is "
-        "a summary."
+        "List recent Stripe Checkout Sessions and events (payments, refunds, disputes) and "
+        "apply whatever the webhook missed, through the same idempotent paths. Prints each "
+        "credit and each event handled; the last line is a summary."
     )
 
     def add_arguments(self, parser) -> None:
@@ -29,6 +29,10 @@ class Command(BaseCommand):
             raise CommandError(exc.message) from exc
         for outcome in report.credited:
             self.stdout.write(outcome.message)
+        for row in report.events_handled:
+            self.stdout.write(f"Stripe event {row.stripe_id} ({row.type}): {row.status}")
         for outcome in report.failed:
             self.stderr.write(f"FAILED: {outcome.message}")
+        for problem in report.events_failed:
+            self.stderr.write(f"FAILED: Stripe event {problem}")
         self.stdout.write(report.summary())

@@ -5,6 +5,7 @@ delivered over HTTP to our endpoint, credits the top-up once."""
 from __future__ import annotations
 
 import asyncio
+import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -14,6 +15,7 @@ import requests
 
 from billing.models import StripeEvent, TopUp
 from billing.stripe.gateway import client
+from billing.stripe.reconcile import ReconcileReport, reconcile_events
 from tests.billing.helpers import balances
 from tests.billing.stripe.helpers import WEBHOOK_SECRET, WEBHOOK_URL, ledger_ok
 
@@ -84,5 +86,60 @@ def test_localstripe_signed_payment_intent_webhook_credits_once(
     assert balances(organization)["available"] == 25_00
     topup.refresh_from_db()
     assert topup.payment_intent_id == intent.id
+    assert topup.paid_at is not None
+    ledger_ok()
+
+
+def test_localstripe_payment_whose_webhook_was_lost_is_credited_by_the_events_pass(
+    localstripe, settings, buyer_a
+):
+    # given: localstripe's webhook points nowhere (the delivery is lost)
+    settings.STRIPE_API_BASE = localstripe
+    settings.STRIPE_SECRET_KEY = "sk_test_leadmarket"
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{probe.getsockname()[1]}{WEBHOOK_URL}"
+    requests.post(
+        f"{localstripe}/_config/webhooks/leadmarket",
+        data={"url": dead, "secret": WEBHOOK_SECRET},
+        timeout=10,
+    ).raise_for_status()
+    organization = buyer_a.organization
+    topup = TopUp.objects.create(organization=organization, amount_cents=12_34, currency="USD")
+    stripe = client()
+    method = stripe.v1.payment_methods.create(
+        params={
+            "type": "card",
+            "card": {"number": "4242424242424242", "exp_month": 12, "exp_year": 2030, "cvc": "123"},
+        }
+    )
+    intent = stripe.v1.payment_intents.create(
+        params={
+            "amount": 12_34,
+            "currency": "usd",
+            "payment_method": method.id,
+            "metadata": {"topup_id": str(topup.pk), "organization_id": str(organization.pk)},
+        }
+    )
+    stripe.v1.payment_intents.confirm(intent.id)
+    since = int(time.time()) - 3600
+
+    # when: the events pass lists localstripe's events (its list takes ``type`` and
+    # ``created[gte]`` and refuses unknown parameters) twice
+    first = ReconcileReport()
+    reconcile_events(first, since=since)
+    second = ReconcileReport()
+    reconcile_events(second, since=since)
+
+    # then: the payment is credited once
+    ours = StripeEvent.objects.get(
+        type="payment_intent.succeeded", payload__data__object__id=intent.id
+    )
+    assert ours.status == "processed", ours.error
+    assert ours in first.events_handled
+    assert second.events_handled == []
+    assert second.events_known == first.events_seen
+    assert balances(organization)["available"] == 12_34
+    topup.refresh_from_db()
     assert topup.paid_at is not None
     ledger_ok()
