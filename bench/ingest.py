@@ -1,0 +1,373 @@
+"""Bulk upload benchmark: a realistic file, end to end through the API and a real
+Celery worker over Redis, against two baselines on the same data and database.
+
+    .venv/bin/python bench/ingest.py            # 100,000 rows (docs/performance.md)
+    .venv/bin/python bench/ingest.py --smoke    # seconds; exits 0 if every row was judged right
+
+It drops and recreates its own database, migrates it, creates suppliers and an
+API key with the project's commands, starts gunicorn and one Celery worker
+(solo pool: one process, whose peak memory is read from /proc) with production
+settings, and measures on one generated file:
+
+(e2e) ``POST /api/v1/uploads/`` → status ``done``: rows/s with full validation,
+      normalization, dedup, encryption and the error report, worker peak memory;
+(a)   django-import-export's standard ``import_data`` of the same rows into the
+      same ``Lead`` model (create-only, and keyed on supplier + external_id for
+      dedup) — on the first ``--import-export-rows`` rows, it is slow;
+(b)   PostgreSQL ``COPY`` of the same rows already clean (normalized, encrypted)
+      into the same table: the ceiling.
+
+All traffic goes to 127.0.0.1; every wait is bounded.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import requests
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from intake import (
+    BIN,
+    DEFAULT_ADMIN_URL,
+    HOST,
+    ROOT,
+    database_url,
+    drop_database,
+    free_port,
+    manage,
+    production_env,
+    recreate_database,
+    start_gunicorn,
+    wait_until_ready,
+)
+
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/15")
+HEADERS = [
+    "ID", "Imię", "Nazwisko", "Telefon", "E-mail", "Kraj", "Miasto", "Źródło", "Temperatura",
+    "Data", "Zgoda", "Data zgody", "IP", "amount", "term_months", "purpose",
+]  # fmt: skip
+FIRST = {
+    "PL": ["Zofia", "Łukasz", "Małgorzata", "Paweł", "Agnieszka", "Krzysztof", "Żaneta"],
+    "RO": ["Ștefan", "Ioana", "Mădălina", "Andrei", "Țicu", "Alexandra", "Bogdan"],
+    "RU": ["Анна", "Пётр", "Ольга", "Дмитрий", "Юлия", "Сергей", "Екатерина"],
+}
+LAST = {
+    "PL": ["Wiśniewska", "Kowalczyk", "Wójcik", "Kamiński", "Lewandowska", "Zieliński"],
+    "RO": ["Popescu", "Ionescu", "Mureșan", "Dumitrescu", "Stănescu", "Rădulescu"],
+    "RU": ["Иванова", "Смирнов", "Кузнецова", "Попов", "Соколова", "Лебедев"],
+}
+CITY = {"PL": "Wrocław", "RO": "Brașov", "RU": "Москва"}
+
+
+def local_phone(country: str, n: int) -> str:
+    """The way people type them: PL 601 234 567, RO 0721 234 567, RU 8 (916) 123-45-67."""
+    if country == "PL":
+        return f"60{n // 1_000_000 % 10} {n // 1000 % 1000:03d} {n % 1000:03d}"
+    if country == "RO":
+        return f"072{n // 1_000_000 % 10} {n // 1000 % 1000:03d} {n % 1000:03d}"
+    return f"8 (916) {n // 10_000 % 1000:03d}-{n // 100 % 100:02d}-{n % 100:02d}"
+
+
+def generate(path: Path, rows: int, *, seed: int = 7) -> dict[str, int]:
+    """A CSV as Excel saves it (UTF-8 with BOM, semicolons): distinct people, with 1% bad
+    phones and 1% repeats of earlier people. Returns the expected outcome."""
+    rng = random.Random(seed)
+    expected = {"accepted": 0, "duplicates": 0, "rejected": 0}
+    with path.open("w", encoding="utf-8-sig", newline="") as out:
+        writer = csv.writer(out, delimiter=";")
+        writer.writerow(HEADERS)
+        for n in range(1, rows + 1):
+            country = ("PL", "RO", "RU")[n % 3]
+            person = n
+            phone = local_phone(country, person)
+            if n % 100 == 50:
+                phone, outcome = "123", "rejected"
+            elif n % 100 == 99 and n > 3:
+                person = n - 3  # the same person as three rows up (same country)
+                phone, outcome = local_phone(country, person), "duplicates"
+            else:
+                outcome = "accepted"
+            expected[outcome] += 1
+            writer.writerow(
+                [
+                    f"crm-{n:07d}",
+                    rng.choice(FIRST[country]),
+                    rng.choice(LAST[country]),
+                    phone,
+                    f"lead.{person}@poczta-bench.example" if outcome != "rejected" else "",
+                    country,
+                    CITY[country],
+                    "landing_page",
+                    rng.choice(["hot", "warm", "cold"]),
+                    "2026-11-20T10:00:00Z",
+                    "Wyrażam zgodę na kontakt w sprawie ofert kredytowych.",
+                    "2026-11-20T10:00:00Z",
+                    f"203.0.113.{n % 250}",
+                    str(rng.randrange(1000, 50000)),
+                    str(rng.choice([12, 24, 36])),
+                    "car",
+                ]
+            )
+    return expected
+
+
+def peak_memory_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def start_worker(env: dict[str, str], log: Path) -> subprocess.Popen:
+    command = [
+        str(BIN / "celery"), "-A", "marketplace", "worker", "-Q", env["UPLOADS_QUEUE"],
+        "-P", "solo", "--without-gossip", "--without-mingle", "--without-heartbeat",
+        "-l", "WARNING", "-n", f"bench-{uuid.uuid4().hex[:6]}@%h",
+    ]  # fmt: skip
+    with log.open("ab") as output:
+        return subprocess.Popen(command, cwd=ROOT, env=env, stdout=output, stderr=output)
+
+
+def run_upload(base: str, key: str, path: Path, *, limit: float) -> tuple[dict, float]:
+    headers = {"Authorization": f"Bearer {key}"}
+    started = time.perf_counter()
+    with path.open("rb") as handle:
+        response = requests.post(
+            f"{base}/api/v1/uploads/",
+            headers=headers,
+            files={"file": (path.name, handle, "text/csv")},
+            data={"segment": "loans"},
+            timeout=300,
+        )
+    if response.status_code != 202:
+        raise SystemExit(f"upload refused: {response.status_code} {response.text[:500]}")
+    url = response.json()["url"]
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        body = requests.get(url, headers=headers, timeout=30).json()
+        if body["status"] in ("done", "failed"):
+            return body, time.perf_counter() - started
+        time.sleep(0.25)
+    raise SystemExit(f"the upload did not finish within {limit:.0f} s")
+
+
+# --- baselines (in this process, Django set up on the benchmark database) --------------
+
+
+def clean_rows(path: Path, limit: int) -> list[dict]:
+    """The file's rows as the API would receive them (no validation: baselines)."""
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        reader = csv.DictReader(handle, delimiter=";")
+        return [row for _n, row in zip(range(limit), reader, strict=False)]
+
+
+def baseline_import_export(rows: list[dict], *, supplier, keyed: bool) -> float:
+    import tablib
+    from import_export import fields, resources, widgets
+
+    from marketplace.models import Lead, Organization, Segment
+
+    segment = Segment.objects.get(slug="loans")
+
+    class LeadResource(resources.ModelResource):
+        supplier = fields.Field(attribute="supplier", column_name="supplier",
+                                widget=widgets.ForeignKeyWidget(Organization))  # fmt: skip
+        segment = fields.Field(attribute="segment", column_name="segment",
+                               widget=widgets.ForeignKeyWidget(Segment))  # fmt: skip
+
+        class Meta:
+            model = Lead
+            fields = (
+                "supplier", "segment", "external_id", "status", "first_name", "last_name",
+                "phone", "email", "country", "city", "consent_text", "consent_captured_at",
+                "consent_ip", "attributes", "price_cents",
+            )  # fmt: skip
+            import_id_fields = ("supplier", "external_id") if keyed else ()
+            force_init_instance = not keyed
+            skip_diff = True
+
+    dataset = tablib.Dataset(headers=list(LeadResource.Meta.fields))
+    tag = "ie-keyed" if keyed else "ie"
+    for row in rows:
+        dataset.append(
+            [
+                supplier.pk, segment.pk, f"{tag}-{row['ID']}", "available", row["Imię"],
+                row["Nazwisko"], row["Telefon"], row["E-mail"], row["Kraj"], row["Miasto"],
+                row["Zgoda"], row["Data zgody"].replace("T", " ").rstrip("Z"), row["IP"],
+                f'{{"amount": {row["amount"]}, "term_months": {row["term_months"]}}}',
+                1250,
+            ]
+        )  # fmt: skip
+    started = time.perf_counter()
+    result = LeadResource().import_data(dataset, dry_run=False, raise_errors=True)
+    seconds = time.perf_counter() - started
+    if result.has_errors() or result.has_validation_errors():
+        raise SystemExit("django-import-export reported errors")
+    return len(rows) / seconds
+
+
+def baseline_copy(rows: list[dict], *, supplier) -> float:
+    """COPY of rows already normalized and encrypted (their preparation is not timed)."""
+    import json
+
+    from django.db import connection
+    from django.utils import timezone
+
+    from marketplace.crypto import blind_index
+    from marketplace.ids import new_id
+    from marketplace.models import Lead, Segment
+
+    segment = Segment.objects.get(slug="loans")
+    encrypt = Lead._meta.get_field("first_name").get_prep_value
+    now = timezone.now().isoformat()
+    columns = [
+        "id", "supplier_id", "segment_id", "external_id", "status", "rejection_reasons",
+        "first_name", "last_name", "phone", "email", "phone_index", "email_index", "country",
+        "region", "city", "postal_code", "temperature", "source", "consent_text",
+        "consent_captured_at", "consent_ip", "consent_page_url", "consent_certificate_url",
+        "qualification", "attributes", "price_cents", "max_sales", "sales_count", "created_at",
+    ]  # fmt: skip
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    for n, row in enumerate(rows):
+        phone = f"+4860{n:07d}"
+        email = f"copy.{n}@poczta-bench.example"
+        writer.writerow(
+            [
+                new_id(), supplier.pk, segment.pk, f"copy-{row['ID']}", "available", "[]",
+                encrypt(row["Imię"]), encrypt(row["Nazwisko"]), encrypt(phone), encrypt(email),
+                blind_index("phone", phone), blind_index("email", email), row["Kraj"], "",
+                row["Miasto"], "", "hot", "landing_page", row["Zgoda"], row["Data zgody"],
+                encrypt(row["IP"]), "", "", "{}",
+                json.dumps({"amount": int(row["amount"]), "term_months": 24}), 1250, 1, 0, now,
+            ]
+        )  # fmt: skip
+    buffer.seek(0)
+    table = Lead._meta.db_table
+    sql = f"COPY {table} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv, NULL '\\N')"
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        cursor.copy_expert(sql, buffer)
+    seconds = time.perf_counter() - started
+    return len(rows) / seconds
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--smoke", action="store_true", help="a tiny run for CI")
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--import-export-rows", type=int, default=5_000)
+    parser.add_argument("--chunk-rows", type=int, default=1000)
+    parser.add_argument("--database", default="leadmarket_bench_ingest")
+    parser.add_argument("--keep-database", action="store_true")
+    args = parser.parse_args()
+    if args.smoke:
+        args.rows, args.import_export_rows = 2_000, 200
+    admin_url = os.environ.get("DATABASE_URL") or DEFAULT_ADMIN_URL
+    if not admin_url.startswith(("postgres://", "postgresql://")):
+        raise SystemExit(f"The benchmark needs PostgreSQL; DATABASE_URL is {admin_url!r}.")
+
+    workdir = Path(tempfile.mkdtemp(prefix="bench-ingest-"))
+    data = workdir / "leads.csv"
+    expected = generate(data, args.rows)
+    recreate_database(admin_url, args.database)
+    env = production_env(database_url(admin_url, args.database))
+    env.update(
+        REDIS_URL=REDIS_URL,
+        UPLOADS_DIR=str(workdir / "uploads"),
+        UPLOADS_QUEUE=f"bench-ingest-{uuid.uuid4().hex[:10]}",
+        UPLOAD_CHUNK_ROWS=str(args.chunk_rows),
+        LOG_LEVEL="WARNING",
+    )
+    server = worker = None
+    log = workdir / "servers.log"
+    try:
+        manage(env, "migrate", "--no-input")
+        org = manage(
+            env, "create_org", "--kind", "supplier", "--name", "Bench", "--owner", "b@x.io"
+        )
+        key = manage(env, "create_api_key", "--org", org, "--name", "bench")
+        port = free_port()
+        server = start_gunicorn(env, port=port, workers=1, worker_class="sync", threads=1, log=log)
+        base = f"http://{HOST}:{port}"
+        wait_until_ready(base, key, server, seconds=30)
+        worker = start_worker(env, log)
+        load_before = os.getloadavg()[0]
+        body, seconds = run_upload(base, key, data, limit=3600)
+        memory = peak_memory_mb(worker.pid)
+        load_after = os.getloadavg()[0]
+        for process in (server, worker):
+            process.terminate()
+            process.wait(timeout=60)
+        server = worker = None
+
+        os.environ.update(env)
+        sys.path.insert(0, str(ROOT))
+        import django
+
+        django.setup()
+        from marketplace.models import Lead, Organization, OrganizationKind
+
+        table_rows = Lead.objects.count()
+        suppliers = [
+            Organization.objects.create(name=f"Baseline {n}", kind=OrganizationKind.SUPPLIER)
+            for n in range(3)
+        ]
+        rows = clean_rows(data, args.rows)
+        copy_rate = baseline_copy(rows, supplier=suppliers[0])
+        subset = rows[: args.import_export_rows]
+        ie_rate = baseline_import_export(subset, supplier=suppliers[1], keyed=False)
+        ie_keyed_rate = baseline_import_export(subset, supplier=suppliers[2], keyed=True)
+    finally:
+        for process in (server, worker):
+            if process is not None:
+                process.kill()
+        if not args.keep_database:
+            if "django.db" in sys.modules:
+                from django.db import connections
+
+                connections.close_all()
+            drop_database(admin_url, args.database)
+
+    rate = args.rows / seconds
+    print(
+        f"machine: {os.cpu_count()} cores; load average {load_before:.1f} before,"
+        f" {load_after:.1f} after; chunk {args.chunk_rows} rows; file {data.stat().st_size:,} B"
+    )
+    print(
+        f"e2e upload: {args.rows:,} rows in {seconds:.1f} s = {rate:,.0f} rows/s "
+        f"(upload to done, real worker); worker peak memory {memory:.0f} MB; "
+        f"accepted {body['accepted']:,}, duplicates {body['duplicates']:,}, "
+        f"rejected {body['rejected']:,}"
+    )
+    print(f"(b) COPY of clean rows: {copy_rate:,.0f} rows/s into a table of {table_rows:,} rows")
+    print(
+        f"(a) django-import-export ({len(subset):,} rows): {ie_rate:,.0f} rows/s create-only,"
+        f" {ie_keyed_rate:,.0f} rows/s keyed on supplier + external_id"
+    )
+    print(
+        f"ratios: e2e = {rate / ie_rate:.1f}x import-export ({rate / ie_keyed_rate:.1f}x keyed),"
+        f" {rate / copy_rate:.1%} of COPY; target 8,000 rows/s: "
+        f"{'met' if rate >= 8000 else 'MISSED'} ({rate / 8000:.2f}x)"
+    )
+    judged = {k: body[k] for k in expected}
+    if body["status"] != "done" or judged != expected:
+        print(f"FAILED: status {body['status']}, counts {judged}, expected {expected}; log: {log}")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
