@@ -344,6 +344,12 @@ SPECTACULAR_SETTINGS = {
     # the security findings of `check --deploy`. Check it with
     # `manage.py spectacular --validate --fail-on-warn` instead.
     "ENABLE_DJANGO_DEPLOY_CHECK": False,
+    # Leads and sales both have a "status": one name per choice set.
+    "ENUM_NAME_OVERRIDES": {
+        "LeadStatusEnum": "marketplace.models.leads.LeadStatus",
+        "SaleStatusEnum": "marketplace.models.sales.SaleStatus",
+        "BillingModelEnum": "marketplace.models.sales.BillingModel",
+    },
 }
 
 # The catalog's indexes carry INCLUDE columns (index-only counts on PostgreSQL);

@@ -1,26 +1,18 @@
-"""Uploads' state and processing.
+"""Uploads' state: creating one from a file, confirming its columns, the
+per-supplier queue, and finishing. Reading the rows is ``processing``'s.
 
 A file is stored, inspected (format, encoding, delimiter, header, rows) and
-mapped when it arrives; a Celery task then reads it in chunks. Each chunk's
-rows become the API's lead dicts and go through ``lead_submit_many`` — the one
-intake implementation — and the chunk's outcome (its leads, its rejected
-rows, the counters and the checkpoint ``last_row``) commits in one
-transaction. A task killed at any point therefore resumes right after the last
-committed row: nothing lost, nothing stored twice. Each chunk re-checks the
-checkpoint under the upload's row lock, so two runs of the same upload (a
-redelivered message while the first still runs) cannot both store a chunk.
-
-Uploads of one supplier run at most ``UPLOADS_PER_SUPPLIER`` at a time; the
-others stay queued and are started when a slot frees.
+mapped when it arrives; refused files leave nothing behind. Uploads of one
+supplier run at most ``UPLOADS_PER_SUPPLIER`` at a time; the others stay
+queued and are started when a slot frees. Every transition is an
+``UploadEvent`` row.
 """
 
 from __future__ import annotations
 
 import logging
-import time
-from collections.abc import Iterable, Iterator, Mapping
-from itertools import islice
-from pathlib import Path
+from collections.abc import Iterable, Mapping
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
@@ -28,25 +20,17 @@ from django.db import transaction
 from django.utils import timezone
 
 from marketplace.errors import ApplicationError, Forbidden, ValidationFailed
-from marketplace.models import LeadStatus, Organization, RejectionReason, Segment, User
-from suppliers.services import lead_submit_many
+from marketplace.models import Organization, Segment, User
 from suppliers.uploads import mapping, reading, storage
 from suppliers.uploads.errors import UploadFileError, UploadTooLarge
 from suppliers.uploads.models import (
     ColumnMemory,
     Upload,
     UploadEvent,
-    UploadRowError,
-    UploadRowKind,
     UploadStatus,
 )
 
 logger = logging.getLogger(__name__)
-
-_REASON_TEXT = dict(RejectionReason.choices)
-# Cells kept per rejected row in the report; longer cells are cut (marked with …).
-MAX_REPORT_CELL = 2000
-RESENT = "resent"
 
 
 # --- creating -----------------------------------------------------------------------
@@ -157,7 +141,7 @@ def upload_create(
             _event(upload, "", status)
             if not await_mapping:
                 _remember(supplier=supplier, headers=info.headers, mapped=mapped)
-                transaction.on_commit(lambda: enqueue(upload.pk))
+                transaction.on_commit(lambda: enqueue(upload.pk), robust=True)
     except BaseException:
         storage.discard(stored_name)
         raise
@@ -197,7 +181,7 @@ def upload_confirm_mapping(*, upload: Upload, choices: Mapping[int, str]) -> Upl
     locked.save(update_fields=["column_map", "status"])
     _event(locked, UploadStatus.AWAITING_MAPPING, UploadStatus.QUEUED)
     _remember(supplier=locked.supplier, headers=locked.headers, mapped=mapped)
-    transaction.on_commit(lambda: enqueue(locked.pk))
+    transaction.on_commit(lambda: enqueue(locked.pk), robust=True)
     return locked
 
 
@@ -257,7 +241,7 @@ def _start_next(supplier_id: object) -> None:
         enqueue(upload_id)
 
 
-def _finish(*, upload: Upload, status: str, reason: str = "") -> bool:
+def upload_finish(*, upload: Upload, status: str, reason: str = "") -> bool:
     with transaction.atomic():
         locked = Upload.objects.select_for_update().get(pk=upload.pk)
         if locked.status not in (
@@ -274,203 +258,14 @@ def _finish(*, upload: Upload, status: str, reason: str = "") -> bool:
         _event(locked, previous, status, reason)
         stored_name, supplier_id = locked.stored_name, locked.supplier_id
         # The report keeps what a person needs; the file with everyone's data goes.
-        transaction.on_commit(lambda: storage.discard(stored_name))
-        transaction.on_commit(lambda: _start_next(supplier_id))
+        transaction.on_commit(lambda: storage.discard(stored_name), robust=True)
+        transaction.on_commit(lambda: _start_next(supplier_id), robust=True)
     logger.info("upload %s id=%s %s", status, upload.pk, reason)
     return True
 
 
 def upload_fail(*, upload: Upload, reason: str) -> bool:
-    return _finish(upload=upload, status=UploadStatus.FAILED, reason=reason)
-
-
-# --- processing --------------------------------------------------------------------------
-
-
-def _batched(rows: Iterator[tuple[int, list[str]]], size: int) -> Iterator[list]:
-    while chunk := list(islice(rows, size)):
-        yield chunk
-
-
-def _info(upload: Upload) -> reading.FileInfo:
-    return reading.FileInfo(
-        file_format=upload.file_format,
-        encoding=upload.encoding,
-        delimiter=upload.delimiter,
-        headers=list(upload.headers),
-        total_rows=upload.total_rows,
-    )
-
-
-def _count_rows(upload: Upload, path: Path) -> None:
-    """XLSX without a trustworthy dimension: count before storing anything."""
-    total = 0
-    for _row in reading.data_rows(path, _info(upload), after=upload.last_row):
-        total += 1
-        if total > settings.UPLOAD_MAX_ROWS:
-            raise UploadFileError(
-                f"The file has more than {settings.UPLOAD_MAX_ROWS:,} rows; split it into several."
-            )
-    Upload.objects.filter(pk=upload.pk).update(total_rows=total)
-    upload.total_rows = total
-
-
-def upload_process(*, upload_id: object, time_budget: float | None = None) -> str:
-    """Process an upload from its checkpoint: "done", "failed", "more" (the time
-    budget ran out: run again), or "idle" (finished before, or waiting for a slot,
-    or another run holds it)."""
-    upload = upload_claim(upload_id=upload_id)
-    if upload is None:
-        return "idle"
-    started = time.monotonic()
-    try:
-        path = storage.stored_path(upload.stored_name)
-        if not path.exists():
-            raise UploadFileError("The stored file is gone; upload it again.")
-        if not upload.segment.is_active:
-            raise UploadFileError("The segment was closed; choose another one.")
-        if upload.total_rows is None and upload.processed_rows == 0:
-            _count_rows(upload, path)
-        plan = mapping.build_plan(
-            segment=upload.segment,
-            mapped={int(index): target for index, target in upload.column_map.items()},
-            width=len(upload.headers),
-        )
-        segments = {upload.segment.slug: upload.segment}
-        rows = reading.data_rows(path, _info(upload), after=upload.last_row)
-        for chunk in _batched(rows, settings.UPLOAD_CHUNK_ROWS):
-            if not _store_chunk(upload=upload, chunk=chunk, plan=plan, segments=segments):
-                return "idle"
-            if time_budget is not None and time.monotonic() - started > time_budget:
-                return "more"
-    except UploadFileError as exc:
-        upload_fail(upload=upload, reason=exc.message)
-        return "failed"
-    _finish(upload=upload, status=UploadStatus.DONE)
-    return "done"
-
-
-def _cut(value: str) -> str:
-    return value if len(value) <= MAX_REPORT_CELL else value[:MAX_REPORT_CELL] + "…"
-
-
-def _field_name(name: str) -> str:
-    """validate_lead's "consent.text" is the file's "consent_text"; attributes by name."""
-    if name.startswith("attributes."):
-        return name.split(".", 1)[1] or "attributes"
-    return name.replace(".", "_")
-
-
-def _invalid_reasons(error: ApplicationError) -> list[tuple[str, str]]:
-    if not error.fields:
-        return [("row", error.message)]
-    return [
-        (_field_name(name), f"{_field_name(name)}: {problem}")
-        for name, problems in error.fields.items()
-        for problem in problems
-    ]
-
-
-def _store_chunk(
-    *,
-    upload: Upload,
-    chunk: list[tuple[int, list[str]]],
-    plan: mapping.RowPlan,
-    segments: Mapping[str, Segment],
-) -> bool:
-    """Judge and store one chunk, with its checkpoint, in one transaction. False when
-    another run has moved the checkpoint past this chunk (or finished the upload)."""
-    submitted: list[tuple[int, list[str]]] = []
-    payloads: list[dict] = []
-    outcomes: list[tuple[int, list[str], str, list[tuple[str, str]]]] = []
-    for number, cells in chunk:
-        payload, problems = mapping.row_to_payload(
-            cells, plan, default_external_id=f"upload-{upload.pk}-row-{number}"
-        )
-        if problems:
-            reasons = [
-                (problem.split(":", 1)[0] if ":" in problem else "row", problem)
-                for problem in problems
-            ]
-            outcomes.append((number, cells, UploadRowKind.INVALID, reasons))
-        else:
-            submitted.append((number, cells))
-            payloads.append(payload)
-
-    with transaction.atomic():
-        locked = Upload.objects.select_for_update().get(pk=upload.pk)
-        if locked.status != UploadStatus.PROCESSING or locked.last_row >= chunk[0][0]:
-            return False
-        results = lead_submit_many(supplier=upload.supplier, payloads=payloads, segments=segments)
-        accepted = 0
-        for (number, cells), item in zip(submitted, results, strict=True):
-            if item.error is not None:
-                outcomes.append(
-                    (number, cells, UploadRowKind.INVALID, _invalid_reasons(item.error))
-                )
-                continue
-            lead = item.result.lead
-            if not item.result.created:
-                outcomes.append(
-                    (
-                        number,
-                        cells,
-                        UploadRowKind.DUPLICATE,
-                        [(RESENT, "external_id: sent before; the lead stored then is kept")],
-                    )
-                )
-            elif lead.status == LeadStatus.REJECTED:
-                codes = list(lead.rejection_reasons)
-                kind = (
-                    UploadRowKind.DUPLICATE
-                    if codes == [RejectionReason.DUPLICATE]
-                    else UploadRowKind.REJECTED
-                )
-                outcomes.append(
-                    (
-                        number,
-                        cells,
-                        kind,
-                        [(code, str(_REASON_TEXT.get(code, code))) for code in codes],
-                    )
-                )
-            else:
-                accepted += 1
-        counts: dict[str, int] = dict(locked.reason_counts)
-        errors = []
-        for number, cells, kind, reasons in outcomes:
-            for key in dict.fromkeys(key for key, _text in reasons):
-                counts[key] = counts.get(key, 0) + 1
-            errors.append(
-                UploadRowError(
-                    upload=locked,
-                    row_number=number,
-                    kind=kind,
-                    values=[_cut(str(cell)) for cell in cells],
-                    reasons=[text for _key, text in reasons],
-                )
-            )
-        UploadRowError.objects.bulk_create(errors, batch_size=1000)
-        kinds = [kind for _n, _c, kind, _r in outcomes]
-        locked.accepted += accepted
-        locked.duplicates += kinds.count(UploadRowKind.DUPLICATE)
-        locked.rejected += len(kinds) - kinds.count(UploadRowKind.DUPLICATE)
-        locked.processed_rows += len(chunk)
-        locked.last_row = chunk[-1][0]
-        locked.reason_counts = counts
-        locked.heartbeat_at = timezone.now()
-        locked.save(
-            update_fields=[
-                "accepted",
-                "duplicates",
-                "rejected",
-                "processed_rows",
-                "last_row",
-                "reason_counts",
-                "heartbeat_at",
-            ]
-        )
-    return True
+    return upload_finish(upload=upload, status=UploadStatus.FAILED, reason=reason)
 
 
 def uploads_resume_stalled(*, now: Any = None) -> int:
@@ -478,7 +273,7 @@ def uploads_resume_stalled(*, now: Any = None) -> int:
     ``UPLOAD_STALE_SECONDS`` to a task again (their message was lost). A spare
     run is harmless: the claim and the checkpoint keep it from doing anything twice."""
     now = now or timezone.now()
-    cutoff = now - timezone.timedelta(seconds=settings.UPLOAD_STALE_SECONDS)
+    cutoff = now - timedelta(seconds=settings.UPLOAD_STALE_SECONDS)
     stalled = list(
         Upload.objects.filter(status__in=[UploadStatus.QUEUED, UploadStatus.PROCESSING])
         .exclude(heartbeat_at__gte=cutoff)
@@ -488,3 +283,21 @@ def uploads_resume_stalled(*, now: Any = None) -> int:
     for upload_id in stalled:
         enqueue(upload_id)
     return len(stalled)
+
+
+# Files waiting for their column mapping longer than this are dropped.
+ABANDONED_AFTER = timedelta(days=1)
+
+
+def uploads_discard_abandoned(*, now: Any = None) -> int:
+    """Periodic: a file whose columns were never confirmed is not kept (personal data)."""
+    now = now or timezone.now()
+    abandoned = Upload.objects.filter(
+        status=UploadStatus.AWAITING_MAPPING, created_at__lt=now - ABANDONED_AFTER
+    )
+    count = 0
+    for upload in abandoned:
+        count += upload_fail(
+            upload=upload, reason="The columns were never confirmed; upload the file again."
+        )
+    return count

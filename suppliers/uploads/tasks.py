@@ -13,7 +13,13 @@ from django.conf import settings
 from django.db import InterfaceError, OperationalError
 
 from suppliers.uploads.models import Upload
-from suppliers.uploads.services import enqueue, upload_fail, upload_process, uploads_resume_stalled
+from suppliers.uploads.processing import upload_process
+from suppliers.uploads.services import (
+    enqueue,
+    upload_fail,
+    uploads_discard_abandoned,
+    uploads_resume_stalled,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -51,5 +57,7 @@ def process_upload(self, upload_id: str) -> str:
 
 @shared_task(acks_late=True)
 def resume_stalled_uploads() -> int:
-    """Periodic (beat): uploads whose task was lost get one again."""
+    """Periodic (beat): uploads whose task was lost get one again; files whose columns
+    were never confirmed are dropped."""
+    uploads_discard_abandoned()
     return uploads_resume_stalled()

@@ -11,7 +11,7 @@ import pytest
 from marketplace.api.middleware import body_limit_for
 from marketplace.models import Lead
 from suppliers.uploads.models import Upload, UploadRowError, UploadStatus
-from suppliers.uploads.services import upload_process
+from suppliers.uploads.processing import upload_process
 from tests.suppliers.helpers import assert_envelope
 from tests.suppliers.uploads.conftest import UPLOADS_URL, create, send
 from tests.suppliers.uploads.files import HEADERS, csv_bytes, lead_row, xlsx_bytes
@@ -227,7 +227,7 @@ def test_xlsx_values_formulas_and_numbers(supplier_a):
 
 
 def test_an_unexpected_error_fails_the_upload_with_a_reason(supplier_a, monkeypatch):
-    from suppliers.uploads import services
+    from suppliers.uploads import processing
     from suppliers.uploads.tasks import process_upload
 
     upload = create(supplier_a, csv_bytes([lead_row(1)]))
@@ -235,7 +235,7 @@ def test_an_unexpected_error_fails_the_upload_with_a_reason(supplier_a, monkeypa
     def explode(**kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(services, "lead_submit_many", explode)
+    monkeypatch.setattr(processing, "lead_submit_many", explode)
     outcome = process_upload.apply(args=[str(upload.pk)]).get()
 
     upload.refresh_from_db()

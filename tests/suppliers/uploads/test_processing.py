@@ -10,7 +10,7 @@ import pytest
 
 from marketplace.models import Lead, LeadStatus
 from suppliers.uploads.models import Upload, UploadEvent, UploadRowError, UploadStatus
-from suppliers.uploads.services import upload_process
+from suppliers.uploads.processing import upload_process
 from tests.suppliers.uploads.conftest import create, send
 from tests.suppliers.uploads.files import HEADERS, csv_bytes, lead_row
 

@@ -10,7 +10,12 @@ from django.utils import timezone
 
 from marketplace.models import Lead
 from suppliers.uploads.models import Upload, UploadStatus
-from suppliers.uploads.services import upload_claim, upload_process, uploads_resume_stalled
+from suppliers.uploads.processing import upload_process
+from suppliers.uploads.services import (
+    upload_claim,
+    uploads_discard_abandoned,
+    uploads_resume_stalled,
+)
 from tests.suppliers.uploads.conftest import create
 from tests.suppliers.uploads.files import csv_bytes, lead_row
 
@@ -81,3 +86,20 @@ def test_stalled_uploads_are_handed_to_a_task_again(supplier_a, settings, monkey
 
     assert uploads_resume_stalled() == 1
     assert sent == [str(stalled.pk)]
+
+
+def test_files_never_mapped_are_dropped_after_a_day(
+    supplier_a, uploads_dir, django_capture_on_commit_callbacks
+):
+    waiting = create(supplier_a, csv_bytes([lead_row(1)]), await_mapping=True)
+    recent = create(supplier_a, csv_bytes([lead_row(2)]), await_mapping=True)
+    Upload.objects.filter(pk=waiting.pk).update(created_at=timezone.now() - timedelta(days=2))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert uploads_discard_abandoned() == 1
+
+    waiting.refresh_from_db()
+    assert waiting.status == UploadStatus.FAILED
+    assert "never confirmed" in waiting.failure_reason
+    assert not (uploads_dir / waiting.stored_name).exists()
+    assert (uploads_dir / recent.stored_name).exists()

@@ -1,0 +1,221 @@
+"""Processing an upload: its rows, chunk by chunk, through the intake service.
+
+Each chunk's rows become the API's lead dicts and go through
+``lead_submit_many`` — the one intake implementation — and the chunk's outcome
+(its leads, its rejected rows, the counters and the checkpoint ``last_row``)
+commits in one transaction. A task killed at any point therefore resumes right
+after the last committed row: nothing lost, nothing stored twice. Each chunk
+re-checks the checkpoint under the upload's row lock, so two runs of the same
+upload (a redelivered message while the first still runs) cannot both store a
+chunk.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator, Mapping
+from itertools import islice
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from marketplace.errors import ApplicationError
+from marketplace.models import LeadStatus, RejectionReason, Segment
+from suppliers.services import lead_submit_many
+from suppliers.uploads import mapping, reading, storage
+from suppliers.uploads.errors import UploadFileError
+from suppliers.uploads.models import Upload, UploadRowError, UploadRowKind, UploadStatus
+from suppliers.uploads.services import upload_claim, upload_fail, upload_finish
+
+_REASON_TEXT = dict(RejectionReason.choices)
+# Cells kept per rejected row in the report; longer cells are cut (marked with …).
+MAX_REPORT_CELL = 2000
+RESENT = "resent"
+
+
+def _batched(rows: Iterator[tuple[int, list[str]]], size: int) -> Iterator[list]:
+    while chunk := list(islice(rows, size)):
+        yield chunk
+
+
+def _info(upload: Upload) -> reading.FileInfo:
+    return reading.FileInfo(
+        file_format=upload.file_format,
+        encoding=upload.encoding,
+        delimiter=upload.delimiter,
+        headers=list(upload.headers),
+        total_rows=upload.total_rows,
+    )
+
+
+def _count_rows(upload: Upload, path: Path) -> None:
+    """XLSX without a trustworthy dimension: count before storing anything."""
+    total = 0
+    for _row in reading.data_rows(path, _info(upload), after=upload.last_row):
+        total += 1
+        if total > settings.UPLOAD_MAX_ROWS:
+            raise UploadFileError(
+                f"The file has more than {settings.UPLOAD_MAX_ROWS:,} rows; split it into several."
+            )
+    Upload.objects.filter(pk=upload.pk).update(total_rows=total)
+    upload.total_rows = total
+
+
+def upload_process(*, upload_id: object, time_budget: float | None = None) -> str:
+    """Process an upload from its checkpoint: "done", "failed", "more" (the time
+    budget ran out: run again), or "idle" (finished before, or waiting for a slot,
+    or another run holds it)."""
+    upload = upload_claim(upload_id=upload_id)
+    if upload is None:
+        return "idle"
+    started = time.monotonic()
+    try:
+        path = storage.stored_path(upload.stored_name)
+        if not path.exists():
+            raise UploadFileError("The stored file is gone; upload it again.")
+        if not upload.segment.is_active:
+            raise UploadFileError("The segment was closed; choose another one.")
+        if upload.total_rows is None and upload.processed_rows == 0:
+            _count_rows(upload, path)
+        plan = mapping.build_plan(
+            segment=upload.segment,
+            mapped={int(index): target for index, target in upload.column_map.items()},
+            width=len(upload.headers),
+        )
+        segments = {upload.segment.slug: upload.segment}
+        rows = reading.data_rows(path, _info(upload), after=upload.last_row)
+        for chunk in _batched(rows, settings.UPLOAD_CHUNK_ROWS):
+            if not _store_chunk(upload=upload, chunk=chunk, plan=plan, segments=segments):
+                return "idle"
+            if time_budget is not None and time.monotonic() - started > time_budget:
+                return "more"
+    except UploadFileError as exc:
+        upload_fail(upload=upload, reason=exc.message)
+        return "failed"
+    upload_finish(upload=upload, status=UploadStatus.DONE)
+    return "done"
+
+
+def _cut(value: str) -> str:
+    return value if len(value) <= MAX_REPORT_CELL else value[:MAX_REPORT_CELL] + "…"
+
+
+def _field_name(name: str) -> str:
+    """validate_lead's "consent.text" is the file's "consent_text"; attributes by name."""
+    if name.startswith("attributes."):
+        return name.split(".", 1)[1] or "attributes"
+    return name.replace(".", "_")
+
+
+def _invalid_reasons(error: ApplicationError) -> list[tuple[str, str]]:
+    if not error.fields:
+        return [("row", error.message)]
+    return [
+        (_field_name(name), f"{_field_name(name)}: {problem}")
+        for name, problems in error.fields.items()
+        for problem in problems
+    ]
+
+
+def _store_chunk(
+    *,
+    upload: Upload,
+    chunk: list[tuple[int, list[str]]],
+    plan: mapping.RowPlan,
+    segments: Mapping[str, Segment],
+) -> bool:
+    """Judge and store one chunk, with its checkpoint, in one transaction. False when
+    another run has moved the checkpoint past this chunk (or finished the upload)."""
+    submitted: list[tuple[int, list[str]]] = []
+    payloads: list[dict] = []
+    outcomes: list[tuple[int, list[str], str, list[tuple[str, str]]]] = []
+    for number, cells in chunk:
+        payload, problems = mapping.row_to_payload(
+            cells, plan, default_external_id=f"upload-{upload.pk}-row-{number}"
+        )
+        if problems:
+            reasons = [
+                (problem.split(":", 1)[0] if ":" in problem else "row", problem)
+                for problem in problems
+            ]
+            outcomes.append((number, cells, UploadRowKind.INVALID, reasons))
+        else:
+            submitted.append((number, cells))
+            payloads.append(payload)
+
+    with transaction.atomic():
+        locked = Upload.objects.select_for_update().get(pk=upload.pk)
+        if locked.status != UploadStatus.PROCESSING or locked.last_row >= chunk[0][0]:
+            return False
+        results = lead_submit_many(supplier=upload.supplier, payloads=payloads, segments=segments)
+        accepted = 0
+        for (number, cells), item in zip(submitted, results, strict=True):
+            if item.error is not None:
+                outcomes.append(
+                    (number, cells, UploadRowKind.INVALID, _invalid_reasons(item.error))
+                )
+                continue
+            lead = item.result.lead
+            if not item.result.created:
+                outcomes.append(
+                    (
+                        number,
+                        cells,
+                        UploadRowKind.DUPLICATE,
+                        [(RESENT, "external_id: sent before; the lead stored then is kept")],
+                    )
+                )
+            elif lead.status == LeadStatus.REJECTED:
+                codes = list(lead.rejection_reasons)
+                kind = (
+                    UploadRowKind.DUPLICATE
+                    if codes == [RejectionReason.DUPLICATE]
+                    else UploadRowKind.REJECTED
+                )
+                outcomes.append(
+                    (
+                        number,
+                        cells,
+                        kind,
+                        [(code, str(_REASON_TEXT.get(code, code))) for code in codes],
+                    )
+                )
+            else:
+                accepted += 1
+        counts: dict[str, int] = dict(locked.reason_counts)
+        errors = []
+        for number, cells, kind, reasons in outcomes:
+            for key in dict.fromkeys(key for key, _text in reasons):
+                counts[key] = counts.get(key, 0) + 1
+            errors.append(
+                UploadRowError(
+                    upload=locked,
+                    row_number=number,
+                    kind=kind,
+                    values=[_cut(str(cell)) for cell in cells],
+                    reasons=[text for _key, text in reasons],
+                )
+            )
+        UploadRowError.objects.bulk_create(errors, batch_size=1000)
+        kinds = [kind for _n, _c, kind, _r in outcomes]
+        locked.accepted += accepted
+        locked.duplicates += kinds.count(UploadRowKind.DUPLICATE)
+        locked.rejected += len(kinds) - kinds.count(UploadRowKind.DUPLICATE)
+        locked.processed_rows += len(chunk)
+        locked.last_row = chunk[-1][0]
+        locked.reason_counts = counts
+        locked.heartbeat_at = timezone.now()
+        locked.save(
+            update_fields=[
+                "accepted",
+                "duplicates",
+                "rejected",
+                "processed_rows",
+                "last_row",
+                "reason_counts",
+                "heartbeat_at",
+            ]
+        )
+    return True
