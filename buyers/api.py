@@ -86,6 +86,7 @@ class PurchaseListApi(APIView):
     permission_classes = [IsBuyer]
 
     @extend_schema(
+        operation_id="purchases_list",
         parameters=[*_FILTERS, OpenApiParameter("limit", int), OpenApiParameter("cursor", str)],
         responses={
             200: page_of(PurchaseSerializer(many=True), "PurchasePage"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from marketplace.models import Organization, Sale
+from marketplace.models import BillingModel, Organization, Sale
 from marketplace.serializers import LeadDetailSerializer, MoneyField
 
 
@@ -52,7 +52,7 @@ class PurchaseSerializer(serializers.ModelSerializer):
 
 
 class PurchaseInputSerializer(serializers.Serializer):
-    billing_model = serializers.ChoiceField(choices=["cpl", "cpa"])
+    billing_model = serializers.ChoiceField(choices=BillingModel.choices)
 
 
 class OutcomeInputSerializer(serializers.Serializer):
