@@ -92,6 +92,24 @@ def test_suspicious_compression_ratio_is_refused(supplier_a, uploads_dir):
     _nothing_kept(uploads_dir)
 
 
+def test_xml_entity_bomb_in_a_workbook_is_refused(supplier_a, uploads_dir):
+    laughs = (
+        b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+        + b"".join(
+            f'<!ENTITY lol{n} "{("&lol" + (str(n - 1) if n > 1 else "") + ";") * 10}">'.encode()
+            for n in range(1, 10)
+        )
+        + b']><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        b"<sheets><sheet name='&lol9;' sheetId='1'/></sheets></workbook>"
+    )
+
+    response = send(supplier_a, _zip({"xl/workbook.xml": laughs}), name="leads.xlsx")
+
+    error = assert_envelope(response, status=422)
+    assert "damaged" in error["message"]
+    _nothing_kept(uploads_dir)
+
+
 def test_file_over_the_size_limit_is_413(supplier_a, uploads_dir, settings):
     settings.UPLOAD_MAX_BYTES = 2048
 
