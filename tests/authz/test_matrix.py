@@ -39,6 +39,10 @@ ADMIN_MODEL_ACCESS: dict[str, frozenset[str]] = {
     "marketplace.moderationflag": frozenset({"view"}),
     "billing.account": frozenset({"view"}),
     "billing.transaction": frozenset({"view"}),
+    "billing.topup": frozenset({"view"}),
+    "billing.stripeevent": frozenset({"view"}),
+    "billing.payout": frozenset({"view"}),
+    "billing.earningshold": frozenset({"view"}),
     "quality.supplierstanding": frozenset({"view"}),
     "auth.group": frozenset(),
     "account.emailaddress": frozenset(),
@@ -161,6 +165,42 @@ def route_for(key: str, pattern: str) -> Route | None:
 ROUTES = registered_routes()
 
 
+def _money_records() -> None:
+    """One of each money record the admin shows read-only (a top-up, a Stripe event, an
+    earnings hold, a payout), between organizations outside the cast so that no role's
+    answers change."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from billing.models import AccountKind, TopUp
+    from billing.services import cpl_charge
+    from billing.services.holds import earnings_hold_schedule
+    from billing.services.payouts import payout_request
+    from billing.stripe.events import event_receive
+    from marketplace.ids import new_id
+    from marketplace.services.organizations import organization_create
+
+    owner = user_create(email="money.world@example.com", password="correct-horse-battery")
+    buyer = organization_create(name="World Buyer", kind="buyer", owner=owner)
+    supplier = organization_create(name="World Supplier", kind="supplier", owner=owner)
+    TopUp.objects.create(organization=buyer, amount_cents=10_00, currency="USD")
+    event_receive({"id": "evt_world", "object": "event", "type": "x.y", "data": {"object": {}}})
+    adjustment_post(organization=buyer, amount_cents=20_00, reason="Matrix world")
+    sale = new_id()
+    cpl_charge(buyer=buyer, supplier=supplier, sale_id=sale, price_cents=20_00)
+    earnings_hold_schedule(
+        sale_id=sale, supplier=supplier, release_at=timezone.now() + timedelta(days=3)
+    )
+    adjustment_post(
+        organization=supplier,
+        amount_cents=50_00,
+        reason="Matrix world",
+        account_kind=AccountKind.SUPPLIER_PAYABLE,
+    )
+    payout_request(organization=supplier)
+
+
 @pytest.fixture
 def world(cast) -> dict:
     supplier_a = cast["supplier_a"]
@@ -187,6 +227,7 @@ def world(cast) -> dict:
     Authenticator.objects.create(
         user=cast["outsider"].user, type=Authenticator.Type.RECOVERY_CODES, data={}
     )
+    _money_records()
     admin_objects = {}
     for model in admin.site._registry:
         label = f"{model._meta.app_label}.{model._meta.model_name}"
