@@ -463,12 +463,46 @@ class Command(BaseCommand):
                     accepted += 1
 
         purchases = self._demo_purchases(organizations[BUYER.role])
+        disputes = self._demo_returns(organizations[BUYER.role]) if purchases else 0
         self.stdout.write(
             f"Users created: {created_users}; organizations created: {created_orgs}; "
             f"leads created: {created} ({accepted} in the marketplace, {rejected} rejected "
             f"as duplicates or without consent); demo purchases made: {purchases}."
         )
+        if disputes:
+            self.stdout.write("Demo returns: one waiting for the supplier, one disputed.")
         self._print_logins()
+
+    def _demo_returns(self, buyer: Organization) -> int:
+        """Two of the demo buyer's pay-per-lead purchases returned through quality's
+        services: one waits for the supplier, one the supplier contests (a dispute in
+        the moderators' queue). Ratings are computed so the pages have figures."""
+        from quality.services import return_contest, return_request
+        from quality.services.rating import ratings_recompute_all
+
+        sales = list(Sale.objects.filter(buyer=buyer, billing_model=BillingModel.CPL)[:2])
+        if len(sales) < 2:
+            return 0
+        return_request(
+            buyer=buyer,
+            sale_id=sales[0].pk,
+            reason="wrong_person",
+            comment="The person says they never asked for insurance offers.",
+        )
+        disputed = return_request(
+            buyer=buyer,
+            sale_id=sales[1].pk,
+            reason="fake",
+            comment="Nobody by this name at this number.",
+            evidence_note="Called twice on Monday, 10:05 and 14:30: a pizzeria answered.",
+        )
+        return_contest(
+            supplier=sales[1].supplier,
+            return_id=disputed.pk,
+            comment="The form was filled from this number; consent certificate attached.",
+        )
+        ratings_recompute_all()
+        return 1
 
     def _demo_purchases(self, buyer: Organization) -> int:
         """Funds and a few pay-per-lead and pay-per-action purchases for the demo buyer,
