@@ -43,6 +43,13 @@ def _field(request: Request, name: str) -> object:
     return data.get(name) if hasattr(data, "get") else None
 
 
+def _evidence_file(request: Request):
+    files = request.FILES.getlist("evidence_file")
+    if len(files) > 1:
+        raise ValidationFailed("Send one evidence file.", fields={"evidence_file": ["One."]})
+    return files[0] if files else None
+
+
 # --- serializers ------------------------------------------------------------------------
 
 
@@ -128,16 +135,13 @@ class PurchaseReturnCreateApi(APIView):
     )
     @idempotent
     def post(self, request: Request, sale_id: str) -> Response:
-        files = request.FILES.getlist("evidence_file")
-        if len(files) > 1:
-            raise ValidationFailed("Send one evidence file.", fields={"evidence_file": ["One."]})
         ret = return_request(
             buyer=acting_organization(request),
             sale_id=sale_id,
             reason=_field(request, "reason"),
             comment=_field(request, "comment"),
             evidence_note=_field(request, "evidence_note"),
-            evidence_file=files[0] if files else None,
+            evidence_file=_evidence_file(request),
             user=_user(request),
         )
         return Response(_return_data(ret), status=status.HTTP_201_CREATED)
@@ -207,15 +211,12 @@ class ReturnContestApi(APIView):
     )
     @idempotent
     def post(self, request: Request, return_id: str) -> Response:
-        files = request.FILES.getlist("evidence_file")
-        if len(files) > 1:
-            raise ValidationFailed("Send one evidence file.", fields={"evidence_file": ["One."]})
         ret = return_contest(
             supplier=acting_organization(request),
             return_id=return_id,
             comment=_field(request, "comment"),
             evidence_note=_field(request, "evidence_note"),
-            evidence_file=files[0] if files else None,
+            evidence_file=_evidence_file(request),
             user=_user(request),
         )
         return Response(_return_data(ret))

@@ -178,3 +178,21 @@ def test_bad_contest_and_accept_input(buyer_a, supplier_a, sale):
     )
     assert Return.objects.get(pk=ret_id).status == ReturnStatus.REQUESTED
     assert not Dispute.objects.exists()
+
+
+def test_two_evidence_files_are_refused(buyer_a, sale):
+    response = buyer_a.api().post(
+        returns_url(sale),
+        {
+            "reason": "wrong_person",
+            "evidence_file": [
+                SimpleUploadedFile("a.png", PNG, content_type="image/png"),
+                SimpleUploadedFile("b.png", PNG, content_type="image/png"),
+            ],
+        },
+        format="multipart",
+    )
+
+    error = assert_envelope(response, status=422, code="validation_failed")
+    assert "evidence_file" in error["fields"]
+    _nothing_stored()
