@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from django.db.models import Count, QuerySet, Sum
 
-from billing.models import Account, AccountKind, Entry, Transaction, TransactionKind
+from billing.models import Account, AccountKind, Entry, TopUp, Transaction, TransactionKind
 from marketplace.models import Organization
 
 
@@ -136,3 +136,13 @@ def ledger_problems(*, limit: int = 100) -> tuple[int, list[str]]:
         if total_cents < 0 or (account.balance_cents or 0) < 0:
             problems.append(f"account {account.pk} ({account}): below zero ({total_cents} cents)")
     return total, problems
+
+
+def organization_topups(
+    *, organization: Organization, status: str | None = None
+) -> QuerySet[TopUp]:
+    """The organization's Stripe top-ups, newest first (ids are time-ordered)."""
+    topups = TopUp.objects.filter(organization=organization).order_by("-id")
+    if status:
+        topups = topups.filter(status=status)
+    return topups

@@ -11,12 +11,12 @@ from billing.api_payouts import (
     PayoutMarkPaidApi,
     PayoutRejectApi,
 )
-from billing.stripe.api import TopUpCreateApi
+from billing.stripe.api import TopUpListCreateApi
 
 urlpatterns = [
     path("wallet/", WalletApi.as_view(), name="wallet"),
     path("wallet/transactions/", WalletTransactionListApi.as_view(), name="wallet-transactions"),
-    path("wallet/topups/", TopUpCreateApi.as_view(), name="wallet-topups"),
+    path("wallet/topups/", TopUpListCreateApi.as_view(), name="wallet-topups"),
     path("payouts/", PayoutListCreateApi.as_view(), name="payout-list"),
     path(
         "moderation/payouts/<str:payout_id>/approve/",

@@ -516,10 +516,10 @@ MATRIX: dict[str, Route] = {
         {"GET": STAFF_GET, "POST": roles(302, 403, 403, 400)},
     ),
     # --- billing: Stripe top-ups ------------------------------------------------------
-    # An empty body has no amount: 422 before Stripe is called.
+    # Buyers list their top-ups; an empty body has no amount: 422 before Stripe is called.
     "api:wallet-topups": api(
         "/api/v1/wallet/topups/",
-        GET=not_allowed_for(roles(401, 403, 422, 403)),
+        GET=roles(401, 403, 200, 403),
         POST=roles(401, 403, 422, 403),
         PUT=not_allowed_for(roles(401, 403, 422, 403)),
         PATCH=not_allowed_for(roles(401, 403, 422, 403)),
