@@ -11,6 +11,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from buyers.forms import ActionForm, BuyForm, OutcomeForm
@@ -23,11 +24,17 @@ from buyers.services import (
 )
 from buyers.services.outcomes import TRANSITIONS
 from marketplace.errors import ApplicationError, NotFound
-from marketplace.models import AccessChannel, BillingModel, Sale, SaleStatus
+from marketplace.models import AccessChannel, BillingModel, Outcome, Sale, SaleStatus
 from marketplace.selectors.segments import active_segment_list
 from marketplace.web.access import organization_required, render_page
 
 PAGE_SIZE = 50
+EVENT_LABELS = {
+    "purchased": gettext_lazy("Bought"),
+    "outcome": gettext_lazy("Outcome changed"),
+    "action": gettext_lazy("Action reported"),
+    "action_expired": gettext_lazy("Action window passed"),
+}
 
 
 def _buyer(request: HttpRequest):
@@ -50,6 +57,19 @@ def _decorate(sale: Sale) -> Sale:
         sale.status == SaleStatus.DELIVERED and sale.converted_at is None
     )
     return sale
+
+
+def _event_row(event) -> dict:
+    statuses = dict(SaleStatus.choices)
+    outcomes = dict(Outcome.choices)
+    data = event.data or {}
+    return {
+        "event": event,
+        "label": EVENT_LABELS.get(event.kind, event.kind),
+        "from": statuses.get(event.from_status) or outcomes.get(data.get("from"), ""),
+        "to": statuses.get(event.to_status) or outcomes.get(data.get("to"), ""),
+        "reason": data.get("reason", ""),
+    }
 
 
 def _reveal(request: HttpRequest, sales: list[Sale]) -> None:
@@ -96,7 +116,7 @@ def purchase_detail(request: HttpRequest, sale_id: str) -> HttpResponse:
         {
             "sale": sale,
             "lead": sale.lead,
-            "events": list(sale.events.select_related("actor")),
+            "events": [_event_row(event) for event in sale.events.select_related("actor")],
             "outcome_form": OutcomeForm(),
             "action_form": ActionForm(),
         },

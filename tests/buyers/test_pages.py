@@ -157,3 +157,15 @@ def test_buy_button_for_an_unknown_lead_is_404(buyer_a):
 
 def test_suppliers_do_not_get_purchase_pages(supplier_a):
     assert supplier_a.browser().get("/buyers/purchases/").status_code == 403
+
+
+def test_detail_page_shows_the_history_in_words(buyer_a, cpa_sale):
+    browser = buyer_a.browser()
+    browser.post(f"/buyers/purchases/{cpa_sale.pk}/outcome/", {"outcome": "contacted"})
+
+    page = browser.get(f"/buyers/purchases/{cpa_sale.pk}/").content.decode()
+
+    assert "Bought" in page
+    assert "Outcome changed" in page
+    assert "New → Contacted" in page
+    assert buyer_a.user.email in page
