@@ -99,6 +99,18 @@ class Sale(models.Model):
                 name="sale_buyer_person_email",
                 condition=~models.Q(email_index=""),
             ),
+            # The catalog's "same person" anti-joins probe these for each listed row
+            # (on the short person keys the catalog indexes carry).
+            models.Index(
+                fields=["buyer", "segment", "phone_key", "purchased_at"],
+                name="sale_buyer_phone_key",
+                condition=~models.Q(phone_key=""),
+            ),
+            models.Index(
+                fields=["buyer", "segment", "email_key", "purchased_at"],
+                name="sale_buyer_email_key",
+                condition=~models.Q(email_key=""),
+            ),
             # The beat task that releases CPA reserves whose window passed.
             models.Index(
                 fields=["action_deadline"],

@@ -70,6 +70,19 @@ def _attribute_controls(segment: Segment | None, params) -> list[AttributeContro
     return controls
 
 
+_TEMPERATURES = dict(Temperature.choices)
+
+
+def _page_item(lead, *, now) -> dict:
+    """The API's item plus what the table shows in words."""
+    return {
+        **catalog_item(lead, now=now),
+        "listed_at": lead.created_at,
+        "segment_name": lead.segment.name,
+        "temperature_label": _TEMPERATURES.get(lead.temperature, ""),
+    }
+
+
 @organization_required
 @require_GET
 def catalog_browse(request: HttpRequest) -> HttpResponse:
@@ -108,7 +121,7 @@ def catalog_browse(request: HttpRequest) -> HttpResponse:
         request,
         "marketplace/catalog.html",
         {
-            "items": [catalog_item(lead, now=page.now) for lead in page.leads] if page else [],
+            "items": [_page_item(lead, now=page.now) for lead in page.leads] if page else [],
             "count": count,
             "errors": errors,
             "params": params,
