@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from django.db.models import Count, QuerySet, Sum
 
 from billing.models import Account, AccountKind, Entry, TopUp, Transaction, TransactionKind
-from marketplace.models import Organization
+from marketplace.models import BillingModel, Organization, Sale
 
 
 @dataclass(frozen=True)
@@ -104,7 +104,8 @@ def ledger_problems(*, limit: int = 100) -> tuple[int, list[str]]:
 
     - every transaction has two or more entries and they sum to zero;
     - every organization account's cached balance equals the sum of its entries;
-    - no organization account is below zero; platform accounts keep no cache.
+    - no organization account is below zero; platform accounts keep no cache;
+    - every paid sale has its charge or reserve (``sale_problems``).
     """
     problems: list[str] = []
     total = Transaction.objects.count()
@@ -135,7 +136,64 @@ def ledger_problems(*, limit: int = 100) -> tuple[int, list[str]]:
             )
         if total_cents < 0 or (account.balance_cents or 0) < 0:
             problems.append(f"account {account.pk} ({account}): below zero ({total_cents} cents)")
+    problems += sale_problems(limit=limit)
     return total, problems
+
+
+_SALE_STEP = {BillingModel.CPL: "charge", BillingModel.CPA: "reserve"}
+_SALES_PER_QUERY = 2000
+
+
+def sale_problems(*, limit: int = 100) -> list[str]:
+    """Every paid sale (``marketplace.Sale``) has its ledger transaction: a pay-per-lead
+    sale its charge, a pay-per-action sale its reserve (``sale:<id>:charge|reserve``),
+    taking exactly the sale's price from its buyer's available balance. A free sale
+    (price 0) moves no money. Reads the sales in chunks, one ledger query per chunk."""
+    problems: list[str] = []
+    sales = (
+        Sale.objects.filter(price_cents__gt=0)
+        .order_by("id")
+        .values_list("id", "billing_model", "buyer_id", "price_cents")
+    )
+    chunk: list[tuple] = []
+    for row in sales.iterator(chunk_size=_SALES_PER_QUERY):
+        chunk.append(row)
+        if len(chunk) == _SALES_PER_QUERY:
+            problems += _chunk_problems(chunk)
+            chunk = []
+        if len(problems) >= limit:
+            return problems[:limit]
+    problems += _chunk_problems(chunk)
+    return problems[:limit]
+
+
+def _chunk_problems(sales: list[tuple]) -> list[str]:
+    if not sales:
+        return []
+    keys = {f"sale:{sale_id}:{_SALE_STEP[model]}": sale_id for sale_id, model, _, _ in sales}
+    debits: dict[str, list[tuple]] = {}
+    rows = Entry.objects.filter(
+        transaction__idempotency_key__in=keys, account__kind=AccountKind.BUYER_AVAILABLE
+    ).values_list("transaction__idempotency_key", "account__organization_id", "amount_cents")
+    for key, organization_id, amount in rows:
+        debits.setdefault(key, []).append((organization_id, amount))
+    posted = set(
+        Transaction.objects.filter(idempotency_key__in=keys).values_list(
+            "idempotency_key", flat=True
+        )
+    )
+    problems = []
+    for sale_id, model, buyer_id, price in sales:
+        key = f"sale:{sale_id}:{_SALE_STEP[model]}"
+        what = f"sale {sale_id} ({model}, {price} cents)"
+        if key not in posted:
+            problems.append(f"{what}: no {_SALE_STEP[model]} in the ledger ({key})")
+        elif debits.get(key) != [(buyer_id, -price)]:
+            problems.append(
+                f"{what}: its {_SALE_STEP[model]} {key} takes {debits.get(key, [])} from"
+                f" buyers' available balances, expected {-price} cents from {buyer_id}"
+            )
+    return problems
 
 
 def organization_topups(

@@ -8,8 +8,9 @@ from billing.selectors import ledger_problems
 class Command(BaseCommand):
     help = (
         "Prove the ledger: every transaction has two or more entries summing to zero, cached"
-        " balances equal the sums of their entries, no organization account is below zero."
-        " Exits non-zero with a report otherwise."
+        " balances equal the sums of their entries, no organization account is below zero,"
+        " every paid sale has its charge (pay per lead) or reserve (pay per action) taking its"
+        " price from its buyer. Exits non-zero with a report otherwise."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -18,7 +19,10 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: object, **options: object) -> None:
-        total, problems = ledger_problems(limit=int(options["limit"]))
+        limit = int(options["limit"])
+        if limit < 1:  # a limit of 0 would hide every problem and report OK
+            raise CommandError("--limit must be 1 or more.")
+        total, problems = ledger_problems(limit=limit)
         if problems:
             for problem in problems:
                 self.stdout.write(f"- {problem}")
