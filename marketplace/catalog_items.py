@@ -60,5 +60,7 @@ def catalog_item(lead: Lead, *, now: datetime) -> dict:
             "name": supplier.name,
             "rating": supplier_rating(supplier),
         },
-        "preview": lead_preview(first_name=lead.first_name, phone=lead.phone, email=lead.email),
+        "preview": lead_preview(
+            first_name=lead.first_name, phone=lead.phone, email=lead.email, country=lead.country
+        ),
     }

@@ -29,18 +29,25 @@ def _shown_digits(length: int) -> tuple[int, int]:
     return 0, 0
 
 
-def mask_phone(phone: str) -> str | None:
+def _split(phone: str, country: str) -> tuple[str, str]:
+    """(country calling code, national number) of an E.164 phone. The lead's country
+    gives the code in the common case (a dictionary look-up); parsing is the fallback."""
+    code = str(phonenumbers.country_code_for_region(country)) if country else "0"
+    if code != "0" and phone.startswith("+" + code):
+        return code, phone[1 + len(code) :]
+    try:
+        parsed = phonenumbers.parse(phone, None)
+        return str(parsed.country_code), phonenumbers.national_significant_number(parsed)
+    except phonenumbers.NumberParseException:
+        return "", phone
+
+
+def mask_phone(phone: str, country: str = "") -> str | None:
     """ "+48601234567" → "+48 60* *** *67": the country code, the first two and the
     last two digits of the national number, the rest hidden, in groups of three."""
     if not phone:
         return None
-    try:
-        parsed = phonenumbers.parse(phone, None)
-        country_code = str(parsed.country_code)
-        national = phonenumbers.national_significant_number(parsed)
-    except phonenumbers.NumberParseException:
-        digits = "".join(ch for ch in phone if ch.isdigit())
-        country_code, national = "", digits
+    country_code, national = _split(phone, country.upper())
     national = "".join(ch for ch in national if ch.isdigit())
     head, tail = _shown_digits(len(national))
     hidden = len(national) - head - tail
@@ -62,9 +69,11 @@ def mask_email(email: str) -> str | None:
     return f"{first}{PLACEHOLDER * 3}@{domain.lower()}"
 
 
-def lead_preview(*, first_name: str, phone: str, email: str) -> dict[str, str | None]:
+def lead_preview(
+    *, first_name: str, phone: str, email: str, country: str = ""
+) -> dict[str, str | None]:
     return {
         "first_name": mask_first_name(first_name),
-        "phone": mask_phone(phone),
+        "phone": mask_phone(phone, country),
         "email": mask_email(email),
     }
