@@ -69,3 +69,13 @@ class StandingForm(ServiceErrorsMixin, forms.Form):
     reason = forms.CharField(
         label=_("Reason"), required=False, max_length=settings.QUALITY_RETURN_COMMENT_MAX_CHARS
     )
+
+
+class OptOutForm(ServiceErrorsMixin, forms.Form):
+    email = forms.CharField(label=_("Email address"), required=False, max_length=254)
+    phone = forms.CharField(
+        label=_("Or phone number"),
+        required=False,
+        max_length=32,
+        help_text=_("With its country code, e.g. +48 601 234 567."),
+    )

@@ -16,6 +16,8 @@ from quality.models import (
     DisputeDecision,
     DisputeStatus,
     Evidence,
+    OptOutRequest,
+    OptOutStatus,
     RatingHistory,
     Return,
     StandingEvent,
@@ -215,3 +217,8 @@ def open_flags(*, organization: Organization) -> QuerySet[ModerationFlag]:
 
 def supplier_return(*, supplier: Organization, return_id: object) -> Return | None:
     return Return.objects.filter(pk=return_id, supplier=supplier).first()
+
+
+def optout_queue() -> QuerySet[OptOutRequest]:
+    """Phone opt-outs waiting for a moderator, oldest first."""
+    return OptOutRequest.objects.filter(status=OptOutStatus.AWAITING_REVIEW).order_by("created_at")

@@ -10,9 +10,9 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.utils import translation
 
-from marketplace.models import Membership
+from marketplace.models import Membership, Organization, Sale
 from quality.emails import STEP_TEXT
-from quality.models import ReturnEvent
+from quality.models import OptOutRequest, OptOutStatus, ReturnEvent
 from quality.services import returns_accept_unanswered
 from quality.services.rating import ratings_recompute_all, ratings_recompute_changed
 
@@ -90,3 +90,58 @@ def recompute_changed_ratings() -> int:
 def recompute_all_ratings() -> int:
     """Periodic (beat, nightly): every supplier's rating and its daily history row."""
     return ratings_recompute_all()
+
+
+def _mail(template: str, context: dict, to: list[str], language: str) -> None:
+    with translation.override(language):
+        subject = render_to_string(f"emails/{template}_subject.txt", context)
+        body = render_to_string(f"emails/{template}_body.txt", context)
+    EmailMultiAlternatives(
+        subject=" ".join(subject.split()),
+        body=body,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=to,
+    ).send()
+
+
+@shared_task(acks_late=True)
+def send_optout_link(request_id: str, confirm_url: str, language: str = "en") -> bool:
+    """Mail the confirmation link of an opt-out by email (the link carries the token,
+    of which only a hash is stored). Nothing once the request is processed."""
+    request = OptOutRequest.objects.filter(
+        pk=request_id, status=OptOutStatus.AWAITING_CONFIRMATION
+    ).first()
+    if request is None or not request.contact:
+        return False
+    mark = f"optout-link-sent:{request.pk}"
+    if not cache.add(mark, 1, _SENT_MARK_SECONDS):
+        return False
+    try:
+        _mail("optout_link", {"confirm_url": confirm_url}, [request.contact], language)
+    except Exception:
+        cache.delete(mark)
+        raise
+    return True
+
+
+@shared_task(acks_late=True)
+def send_erasure_email(request_id: str, buyer_id: str, language: str = "en") -> bool:
+    """Ask a buyer to erase its copy of the leads of a person who opted out."""
+    buyer = Organization.objects.filter(pk=buyer_id).first()
+    recipients = _member_emails(buyer_id)
+    if buyer is None or not recipients:
+        return False
+    mark = f"erasure-email-sent:{request_id}:{buyer_id}"
+    if not cache.add(mark, 1, _SENT_MARK_SECONDS):
+        return False
+    purchases = list(
+        Sale.objects.filter(
+            buyer_id=buyer_id, events__kind="erasure_requested", events__data__optout=request_id
+        ).values_list("pk", flat=True)
+    )
+    try:
+        _mail("erasure", {"organization": buyer, "purchases": purchases}, recipients, language)
+    except Exception:
+        cache.delete(mark)
+        raise
+    return True

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from quality import web
+from quality import web, web_optout
 
 app_name = "quality"
 
@@ -32,4 +32,12 @@ urlpatterns = [
     ),
     path("suppliers/<str:supplier_id>/", web.supplier_public, name="supplier_public"),
     path("rating/", web.my_rating, name="my_rating"),
+    path("opt-out/", web_optout.optout_page, name="optout"),
+    path("opt-out/confirm/<str:token>/", web_optout.optout_confirm_view, name="optout_confirm"),
+    path("moderation/opt-outs/", web_optout.optout_queue_view, name="optout_queue"),
+    path(
+        "moderation/opt-outs/<str:request_id>/process/",
+        web_optout.optout_process_view,
+        name="optout_process",
+    ),
 ]

@@ -1,3 +1,4 @@
+from quality.models.optout import OptOutRequest, OptOutStatus
 from quality.models.rating import RatingHistory, RatingRun, SupplierRating
 from quality.models.returns import (
     OPEN_RETURN_STATUSES,
@@ -25,6 +26,8 @@ __all__ = [
     "DisputeStatus",
     "Evidence",
     "EvidenceParty",
+    "OptOutRequest",
+    "OptOutStatus",
     "RatingHistory",
     "RatingRun",
     "Return",

@@ -224,6 +224,24 @@ def evidence_of_a(world: dict) -> str:
     return str(world["quality_evidence"].pk)
 
 
+def optout_token(world: dict) -> str:
+    """The link of a person's email opt-out (on first use)."""
+    if "quality_optout_token" not in world:
+        from quality.services.optout import optout_request
+
+        world["quality_optout_token"] = optout_request(email="someone@example.org")[1]
+    return world["quality_optout_token"]
+
+
+def optout_by_phone(world: dict) -> str:
+    """A phone opt-out waiting for a moderator."""
+    if "quality_optout_phone" not in world:
+        from quality.services.optout import optout_request
+
+        world["quality_optout_phone"] = str(optout_request(phone="+48 601 555 444")[0].pk)
+    return world["quality_optout_phone"]
+
+
 # Billing pages: members of an organization; a moderator acts for none (sent to create one).
 MEMBER_PAGE = {"GET": roles(302, 200, 200, 302), "POST": roles(302, 405, 405, 302)}
 # Staff pages: sign in first, 403 for organizations.
@@ -754,5 +772,22 @@ MATRIX: dict[str, Route] = {
     "quality:my_rating": Route(
         "/quality/rating/",
         {"GET": roles(302, 200, 403, 302), "POST": roles(302, 405, 405, 302)},
+    ),
+    # The public opt-out page: an empty form is 400 for anyone.
+    "quality:optout": Route("/quality/opt-out/", {"GET": everyone(200), "POST": everyone(400)}),
+    # The link works once: the first POST (anonymous) erases, the rest find it used.
+    "quality:optout_confirm": Route(
+        lambda world: f"/quality/opt-out/confirm/{optout_token(world)}/",
+        {
+            "GET": everyone(200),
+            "POST": {**everyone(404), "anonymous": 200},
+        },
+    ),
+    "quality:optout_queue": Route(
+        "/quality/moderation/opt-outs/", {"GET": STAFF_GET, "POST": roles(302, 403, 403, 405)}
+    ),
+    "quality:optout_process": Route(
+        lambda world: f"/quality/moderation/opt-outs/{optout_by_phone(world)}/process/",
+        STAFF_ACTION,
     ),
 }

@@ -15,3 +15,11 @@ def buyer(buyer_a) -> Organization:
 @pytest.fixture
 def supplier(supplier_a) -> Organization:
     return supplier_a.organization
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Rate limits and sent-email marks live in the cache: each test starts clean."""
+    from django.core.cache import cache
+
+    cache.clear()
