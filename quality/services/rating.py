@@ -8,7 +8,7 @@ leads by arrival), each a count ``k`` out of ``n``:
 metric              k                                           n                      weight
 ==================  ==========================================  =====================  ======
 return              sales returned (accepted or refunded)       sales                  0.35
-dispute             disputes the supplier lost (refunded)       sales                  0.10
+dispute             contested disputes the supplier lost        sales                  0.10
 contact             outcome contacted/qualified/converted       sales with an outcome  0.15
 conversion          outcome converted or CPA action reported    sales with an outcome  0.10
 action              CPA sales whose action was reported         CPA sales decided      0.10
@@ -65,6 +65,7 @@ from marketplace.models import (
 )
 from quality.models import (
     Dispute,
+    DisputeCause,
     DisputeDecision,
     RatingHistory,
     RatingRun,
@@ -182,7 +183,11 @@ def _counts(since: datetime, supplier_ids: set | None) -> dict[tuple, Counts]:
         .order_by()
     )
     lost_rows = (
-        Dispute.objects.filter(ret__sale__purchased_at__gte=since, decision=DisputeDecision.REFUND)
+        Dispute.objects.filter(
+            ret__sale__purchased_at__gte=since,
+            decision=DisputeDecision.REFUND,
+            cause=DisputeCause.CONTESTED,  # a supplier that did not contest lost nothing
+        )
         .values("ret__supplier_id", "ret__segment_id")
         .annotate(n=Count("id"))
         .order_by()

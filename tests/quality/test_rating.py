@@ -230,3 +230,23 @@ def test_a_supplier_with_too_few_sales_is_not_judged(buyer, supplier, settings):
 
     assert not ModerationFlag.objects.filter(organization=supplier).exists()
     assert Organization.objects.get(pk=supplier.pk).holds_new_leads is False
+
+
+@pytest.mark.django_db
+def test_only_contested_disputes_lost_count_against_the_supplier(buyer, supplier, moderator):
+    from quality.models import Dispute, DisputeCause
+    from quality.services import dispute_resolve, return_contest, return_request
+
+    contested = return_request(buyer=buyer, sale_id=sale_make(buyer, supplier).pk, reason="fake")
+    return_contest(supplier=supplier, return_id=contested.pk, comment="Good lead")
+    capped = return_request(buyer=buyer, sale_id=sale_make(buyer, supplier).pk, reason="fake")
+    Dispute.objects.create(ret=capped, cause=DisputeCause.RETURN_CAP)
+    capped.__class__.objects.filter(pk=capped.pk).update(status="disputed")
+    for dispute in Dispute.objects.all():
+        dispute_resolve(dispute_id=dispute.pk, moderator=moderator.user, decision="refund")
+
+    ratings_recompute()
+
+    overall = SupplierRating.objects.get(organization=supplier, segment__isnull=True)
+    assert overall.components["dispute"]["k"] == 1
+    assert overall.components["return"]["k"] == 2
