@@ -17,6 +17,7 @@ from marketplace.api.parsers import StrictJSONParser
 from marketplace.api.permissions import IsBuyer, IsModerator, IsSupplier, acting_organization
 from marketplace.api.schema import error_responses, page_of
 from marketplace.errors import NotFound, ValidationFailed
+from marketplace.models import User
 from quality.models import Dispute, Return, ReturnStatus
 from quality.selectors import organization_returns, public_supplier, supplier_rating
 from quality.services import dispute_resolve, return_accept, return_contest, return_request
@@ -30,9 +31,9 @@ class IsOrganization(BasePermission):
         return acting_organization(request) is not None
 
 
-def _user(request: Request):
-    user = request.user
-    return user if getattr(user, "is_authenticated", False) and hasattr(user, "email") else None
+def _user(request: Request) -> User | None:
+    """The person acting (a session); None for an organization's API key."""
+    return request.user if isinstance(request.user, User) else None
 
 
 def _field(request: Request, name: str) -> object:

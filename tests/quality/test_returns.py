@@ -266,3 +266,14 @@ def test_supplier_lead_list_counts_returns(buyer_a, supplier_a, buyer, supplier)
     counts = {item["id"]: item["returns"] for item in results}
     assert counts[str(returned.lead_id)] == 1
     assert counts[str(kept.lead_id)] == 0
+
+
+def test_a_browser_session_records_who_asked(buyer_a, buyer, supplier):
+    sale = sale_make(buyer, supplier)
+
+    response = buyer_a.browser().post(returns_url(sale), {"reason": "fake"}, format="json")
+
+    assert response.status_code == 201
+    ret = Return.objects.get(pk=response.json()["id"])
+    assert ret.requested_by == buyer_a.user
+    assert ret.events.get(kind="requested").actor == buyer_a.user
