@@ -104,6 +104,7 @@ class UploadListCreateApi(APIView):
     parser_classes = [MultiPartParser, FormParser, StrictJSONParser]
 
     @extend_schema(
+        operation_id="uploads_list",
         parameters=[OpenApiParameter("limit", int), OpenApiParameter("cursor", str)],
         responses={
             200: page_of(UploadSerializer(many=True), "UploadPage"),
