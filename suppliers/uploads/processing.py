@@ -19,6 +19,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from marketplace.errors import ApplicationError
@@ -94,6 +95,10 @@ def upload_process(*, upload_id: object, time_budget: float | None = None) -> st
     except UploadFileError as exc:
         upload_fail(upload=upload, reason=exc.message)
         return "failed"
+    # An XLSX's declared dimension may have been wrong: the rows read are the total.
+    Upload.objects.filter(pk=upload.pk, status=UploadStatus.PROCESSING).update(
+        total_rows=F("processed_rows")
+    )
     upload_finish(upload=upload, status=UploadStatus.DONE)
     return "done"
 

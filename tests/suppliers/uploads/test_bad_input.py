@@ -237,6 +237,7 @@ def test_xlsx_values_formulas_and_numbers(supplier_a):
 
     upload.refresh_from_db()
     assert upload.accepted == 1
+    assert upload.total_rows == upload.processed_rows == 3
     stored = Lead.objects.get()
     assert (stored.external_id, stored.phone) == ("x-1", "+48601234001")
     reasons = dict(UploadRowError.objects.values_list("row_number", "reasons"))
