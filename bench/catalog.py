@@ -39,7 +39,7 @@ import time
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from benchdb import DEFAULT_SERVER, check_local, django_setup, recreate_database
+from benchdb import DEFAULT_SERVER, check_local, database_url, django_setup, recreate_database
 
 DB_NAME = "leadmarket_bench_catalog"
 DEEP = 10_000
@@ -88,6 +88,17 @@ def _django(url: str) -> None:
 
 
 # --- loading -------------------------------------------------------------------------
+
+
+def reuse_parties() -> dict:
+    """The buyer and its key on a database a --keep run left behind (a new key: only
+    hashes are stored)."""
+    from marketplace.models import Organization
+    from marketplace.services.api_keys import api_key_create
+
+    buyer = Organization.objects.get(name="Bench buyer")
+    key = api_key_create(organization=buyer, name="bench again", created_by=None).raw_key
+    return {"buyer": buyer, "key": key}
 
 
 def setup_parties(rng: random.Random) -> dict:
@@ -378,6 +389,11 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=40, help="timed runs per measure")
     parser.add_argument("--smoke", action="store_true", help="20,000 leads, 5 runs")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="measure again on the database a --keep run left (no reload); implies --keep",
+    )
     args = parser.parse_args()
     if args.smoke:
         args.leads, args.runs = 20_000, 5
@@ -386,7 +402,11 @@ def main() -> None:
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores")
     print(f"load average before: {os.getloadavg()}")
     started = time.perf_counter()
-    url = recreate_database(args.server, DB_NAME)
+    if args.reuse:
+        args.keep = True
+        url = database_url(args.server, DB_NAME)
+    else:
+        url = recreate_database(args.server, DB_NAME)
     _django(url)
     from django.db import connection
     from django.test import Client
@@ -394,20 +414,28 @@ def main() -> None:
     rng = random.Random(20261203)
     now = datetime.now(UTC)
     try:
-        parties = setup_parties(rng)
-        loaded = load(parties, args.leads, rng, now)
-        bought = add_purchases(parties, loaded["available_sample"], rng, now)
+        if args.reuse:
+            parties = reuse_parties()
+        else:
+            parties = setup_parties(rng)
+            loaded = load(parties, args.leads, rng, now)
+            bought = add_purchases(parties, loaded["available_sample"], rng, now)
+            with connection.cursor() as cursor:
+                cursor.execute("VACUUM ANALYZE marketplace_lead")
+                cursor.execute("VACUUM ANALYZE marketplace_sale")
+                cursor.execute("VACUUM ANALYZE marketplace_organization")
+            print(
+                f"loaded {args.leads:,} leads (COPY {loaded['copy_s']:.1f} s, indexes "
+                f"{loaded['index_s']:.1f} s), {bought:,} purchases by the buyer; "
+                f"setup {time.perf_counter() - started:.0f} s"
+            )
         with connection.cursor() as cursor:
-            cursor.execute("VACUUM ANALYZE marketplace_lead")
-            cursor.execute("VACUUM ANALYZE marketplace_sale")
-            cursor.execute("VACUUM ANALYZE marketplace_organization")
-            cursor.execute("SELECT pg_size_pretty(pg_total_relation_size('marketplace_lead'))")
-            size = cursor.fetchone()[0]
-        print(
-            f"loaded {args.leads:,} leads (COPY {loaded['copy_s']:.1f} s, indexes "
-            f"{loaded['index_s']:.1f} s, table+indexes {size}), {bought:,} purchases by the "
-            f"buyer; setup {time.perf_counter() - started:.0f} s"
-        )
+            cursor.execute(
+                "SELECT count(*), pg_size_pretty(pg_total_relation_size('marketplace_lead')) "
+                "FROM marketplace_lead"
+            )
+            total, size = cursor.fetchone()
+        print(f"{total:,} leads, table and indexes {size}")
         client = Client()
         results = [
             measure_mix(name, params, parties["buyer"], client, parties["key"], args.runs)
