@@ -166,3 +166,14 @@ def _blind_index(kind: str, value: str) -> str:
     from marketplace.crypto import blind_index
 
     return blind_index(kind, value)
+
+
+def seed_segments() -> None:
+    """Put back the segments the migration seeds (a transactional test's flush removes them)."""
+    import importlib
+
+    from marketplace.models import Segment
+
+    seed = importlib.import_module("marketplace.migrations.0002_seed_segments")
+    for data in seed.SEGMENTS:
+        Segment.objects.update_or_create(slug=data["slug"], defaults=data)
