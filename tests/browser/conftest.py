@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.factories import seed_segments
+
 # Playwright's sync API runs an event loop in the test thread; the test's own ORM calls
 # (fixtures, assertions on rows) are still plain synchronous code.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -68,6 +70,13 @@ def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
 @pytest.fixture(scope="session")
 def browser_context_args(browser_context_args: dict) -> dict:
     return {**browser_context_args, "locale": "en-US", "viewport": DESKTOP}
+
+
+@pytest.fixture(autouse=True)
+def _segments(transactional_db) -> None:
+    # Browser tests run on committed data (the live server is another thread), so each
+    # starts from a flushed database: put back the seeded segments.
+    seed_segments()
 
 
 @pytest.fixture

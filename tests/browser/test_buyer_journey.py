@@ -43,7 +43,7 @@ def test_buyer_signs_in_and_adds_funds_through_stubbed_stripe_checkout(
     page.locator("form").get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("heading", name="Leads you can buy")).to_be_visible()
     expect(page.get_by_text("You have not bought any leads yet")).to_be_visible()
-    shot(page, "buyer-dashboard")
+    shot(page, "buyer-dashboard-empty")
 
     # when: they add 250.00 to the wallet
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Add funds").click()

@@ -71,6 +71,12 @@ def test_buyer_buys_reports_an_outcome_and_returns_then_a_moderator_resolves(
     assert sale.outcome == Outcome.CONTACTED
     shot(page, "purchase")
 
+    # the dashboard charts the purchase
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Dashboard").click()
+    expect(page.locator("#buyer-funnel[data-drawn]")).to_have_count(1)
+    expect(page.locator("main")).to_contain_text("Suppliers you bought from")
+    shot(page, "buyer-dashboard")
+
     # and asks for a return for a reason the supplier must answer
     page.goto(page.base + f"/quality/purchases/{sale.pk}/return/")
     page.get_by_label("Reason").select_option("wrong_person")
@@ -95,6 +101,10 @@ def test_buyer_buys_reports_an_outcome_and_returns_then_a_moderator_resolves(
     page.get_by_label("Note").fill("No proof of the SMS confirmation.")
     page.get_by_role("button", name="Refund the buyer").click()
     expect(page.locator(".messages")).to_contain_text("Dispute resolved")
+
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Dashboard").click()
+    expect(page.locator("#platform-per-day[data-drawn]")).to_have_count(1)
+    shot(page, "moderator-dashboard")
 
     sale.refresh_from_db()
     assert sale.status == SaleStatus.RETURNED
