@@ -7,10 +7,9 @@ leads or segments (no N+1), and returns plain data the templates can show.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import timedelta
 
-from django.db.models import Count, Q, QuerySet, Sum
-from django.db.models.functions import TruncDate
+from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
 from marketplace.models import (
@@ -23,13 +22,23 @@ from marketplace.models import (
     Outcome,
     RejectionReason,
     Sale,
-    SaleStatus,
     Segment,
 )
 from marketplace.money import format_cents
+from marketplace.selectors.sales_figures import (
+    CHARGED,
+    DayCounts,
+    SalesFigures,
+    SalesGroup,
+    per_day,
+    sales_aggregates,
+    sales_figures,
+    sales_groups,
+    share,
+    span_start,
+)
 
 RECENT_LEADS = 10
-DAYS = 30  # the span of the per-day charts
 RECENT_FLAGS = 10
 _REJECTED = Q(status=LeadStatus.REJECTED)
 
@@ -43,13 +52,6 @@ def mask_phone(phone: str) -> str:
         return "•" * len(phone)
     prefix = "+" if phone.startswith("+") else ""
     return f"{prefix}{digits[:2]} ••• ••• {digits[-3:]}"
-
-
-def share(part: int, whole: int) -> float | None:
-    """A percentage rounded to one decimal, or None when there is nothing to divide."""
-    if not whole:
-        return None
-    return round(100 * part / whole, 1)
 
 
 @dataclass(frozen=True)
@@ -92,48 +94,6 @@ class RecentLead:
     sales_count: int
     max_sales: int
     created_at: object
-
-
-@dataclass(frozen=True)
-class DayCounts:
-    """One day of a per-day chart; every day of the span is present, zeros included."""
-
-    day: date
-    values: dict[str, int]
-
-
-@dataclass(frozen=True)
-class SalesFigures:
-    """Sales of one organization, as supplier or as buyer: counts and money in cents."""
-
-    total: int = 0
-    returned: int = 0
-    converted: int = 0
-    pending_action: int = 0
-    spend_cents: int = 0
-
-    @property
-    def returned_share(self) -> float | None:
-        return share(self.returned, self.total)
-
-    @property
-    def converted_share(self) -> float | None:
-        return share(self.converted, self.total)
-
-
-@dataclass(frozen=True)
-class SalesGroup:
-    """Sales grouped by a segment or a counterpart organization."""
-
-    key: str
-    name: str
-    figures: SalesFigures
-
-    @property
-    def cost_per_conversion_cents(self) -> int | None:
-        if not self.figures.converted:
-            return None
-        return self.figures.spend_cents // self.figures.converted
 
 
 @dataclass(frozen=True)
@@ -242,60 +202,6 @@ def _short_reason(code: str) -> str:
     return str(label).split(":", 1)[0]
 
 
-def _span_start(days: int = DAYS) -> date:
-    return timezone.now().date() - timedelta(days=days - 1)
-
-
-def _per_day(queryset: QuerySet, date_field: str, aggregates: dict, *, days: int = DAYS):
-    """Per-day aggregates over the last ``days`` days (UTC), one query, gaps filled with 0."""
-    start = _span_start(days)
-    rows = (
-        queryset.filter(**{f"{date_field}__date__gte": start})
-        .order_by()
-        .annotate(day=TruncDate(date_field))
-        .values("day")
-        .annotate(**aggregates)
-    )
-    by_day = {row["day"]: row for row in rows}
-    return [
-        DayCounts(
-            day=day,
-            values={name: by_day.get(day, {}).get(name) or 0 for name in aggregates},
-        )
-        for day in (start + timedelta(days=offset) for offset in range(days))
-    ]
-
-
-_RETURNED = Q(status=SaleStatus.RETURNED)
-# What the buyer actually paid: CPL sales and reported CPA actions, not returned.
-_CHARGED = Q(status__in=[SaleStatus.DELIVERED, SaleStatus.ACTION_REPORTED])
-
-
-def _sales_aggregates(prefix: str = "", extra: Q | None = None) -> dict:
-    base = extra if extra is not None else Q()
-    return {
-        f"{prefix}total": Count("pk", filter=base),
-        f"{prefix}returned": Count("pk", filter=base & _RETURNED),
-        f"{prefix}converted": Count("pk", filter=base & Q(outcome=Outcome.CONVERTED)),
-        f"{prefix}pending_action": Count("pk", filter=base & Q(status=SaleStatus.PENDING_ACTION)),
-        f"{prefix}spend_cents": Sum("price_cents", filter=base & _CHARGED),
-    }
-
-
-def _sales(row: dict, prefix: str = "") -> SalesFigures:
-    return SalesFigures(**{name: row[f"{prefix}{name}"] or 0 for name in _sales_aggregates()})
-
-
-def _sales_groups(sales: QuerySet, key: str, name: str) -> list[SalesGroup]:
-    return [
-        SalesGroup(key=str(row[key]), name=row[name], figures=_sales(row))
-        for row in sales.order_by()
-        .values(key, name)
-        .annotate(**_sales_aggregates())
-        .order_by("-total", name)
-    ]
-
-
 def supplier_dashboard(*, supplier: Organization) -> SupplierDashboard:
     leads = Lead.objects.filter(supplier=supplier)
     counts = _counts(leads.aggregate(**_count_aggregates()))
@@ -335,8 +241,8 @@ def supplier_dashboard(*, supplier: Organization) -> SupplierDashboard:
         by_reason=_reason_counts(leads),
         by_status={status: by_status.get(status, 0) for status in LeadStatus.values},
         recent=recent,
-        per_day=_per_day(leads, "created_at", _count_aggregates()),
-        sales=_sales(Sale.objects.filter(supplier=supplier).aggregate(**_sales_aggregates())),
+        per_day=per_day(leads, "created_at", _count_aggregates()),
+        sales=sales_figures(Sale.objects.filter(supplier=supplier).aggregate(**sales_aggregates())),
         rating_score=supplier.rating_score,
         rating_tier=supplier.rating_tier,
     )
@@ -368,19 +274,19 @@ def buyer_dashboard(*, buyer: Organization) -> BuyerDashboard:
     return BuyerDashboard(
         segments=segments,
         members_count=members_count,
-        purchases=_sales(purchases.aggregate(**_sales_aggregates())),
-        by_segment=_sales_groups(purchases, "segment__slug", "segment__name"),
-        by_supplier=_sales_groups(purchases, "supplier_id", "supplier__name"),
+        purchases=sales_figures(purchases.aggregate(**sales_aggregates())),
+        by_segment=sales_groups(purchases, "segment__slug", "segment__name"),
+        by_supplier=sales_groups(purchases, "supplier_id", "supplier__name"),
         funnel=_funnel(outcomes),
         lost=[
             (code, label, outcomes.get(code, 0))
             for code, label in Outcome.choices
             if code in (Outcome.UNREACHABLE, Outcome.REFUSED)
         ],
-        per_day=_per_day(
+        per_day=per_day(
             purchases,
             "purchased_at",
-            {"bought": Count("pk"), "spend_cents": Sum("price_cents", filter=_CHARGED)},
+            {"bought": Count("pk"), "spend_cents": Sum("price_cents", filter=CHARGED)},
         ),
     )
 
@@ -429,12 +335,10 @@ def moderator_dashboard() -> ModeratorDashboard:
 
 def _moderation_figures() -> dict:
     open_flags = ModerationFlag.objects.filter(resolved_at__isnull=True)
-    month = Q(purchased_at__date__gte=_span_start())
-    sales = Sale.objects.aggregate(
-        **_sales_aggregates("all_"), **_sales_aggregates("month_", month)
-    )
-    leads = _per_day(Lead.objects.all(), "created_at", {"leads": Count("pk")})
-    sold = _per_day(Sale.objects.all(), "purchased_at", {"sold": Count("pk")})
+    month = Q(purchased_at__date__gte=span_start())
+    sales = Sale.objects.aggregate(**sales_aggregates("all_"), **sales_aggregates("month_", month))
+    leads = per_day(Lead.objects.all(), "created_at", {"leads": Count("pk")})
+    sold = per_day(Sale.objects.all(), "purchased_at", {"sold": Count("pk")})
     return {
         "open_flags": open_flags.count(),
         "recent_flags": list(
@@ -446,9 +350,9 @@ def _moderation_figures() -> dict:
             .filter(Q(suspended_at__isnull=False) | Q(holds_new_leads=True) | Q(open_flags__gt=0))
             .order_by("-open_flags", "name")[:RECENT_FLAGS]
         ),
-        "sales_all": _sales(sales, "all_"),
-        "sales_month": _sales(sales, "month_"),
-        "returns_by_segment": _sales_groups(Sale.objects.all(), "segment__slug", "segment__name"),
+        "sales_all": sales_figures(sales, "all_"),
+        "sales_month": sales_figures(sales, "month_"),
+        "returns_by_segment": sales_groups(Sale.objects.all(), "segment__slug", "segment__name"),
         "per_day": [
             DayCounts(day=a.day, values={**a.values, **b.values})
             for a, b in zip(leads, sold, strict=True)

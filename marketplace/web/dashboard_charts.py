@@ -6,12 +6,8 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 from marketplace import l10n
-from marketplace.selectors.dashboards import (
-    BuyerDashboard,
-    DayCounts,
-    ModeratorDashboard,
-    SupplierDashboard,
-)
+from marketplace.selectors.dashboards import BuyerDashboard, ModeratorDashboard, SupplierDashboard
+from marketplace.selectors.sales_figures import DayCounts
 from marketplace.web.charts import Chart, Series
 
 

@@ -19,11 +19,11 @@ from marketplace.models import (
     SaleStatus,
 )
 from marketplace.selectors.dashboards import (
-    DAYS,
     buyer_dashboard,
     moderator_dashboard,
     supplier_dashboard,
 )
+from marketplace.selectors.sales_figures import DAYS
 from suppliers.services import lead_submit
 from tests.factories import lead_payload
 from tests.web.conftest import browser
