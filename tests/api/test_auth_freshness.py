@@ -6,7 +6,6 @@ its own database connection, as another process would."""
 
 from __future__ import annotations
 
-import importlib
 import threading
 from collections.abc import Callable
 
@@ -14,9 +13,9 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from marketplace.models import ApiKey, Lead, LeadStatus, Organization, OrganizationKind, Segment
+from marketplace.models import ApiKey, Lead, LeadStatus, Organization, OrganizationKind
 from marketplace.services.api_keys import api_key_authenticate, api_key_revoke
-from tests.factories import lead_payload
+from tests.factories import lead_payload, seed_segments
 from tests.suppliers.helpers import LEADS_URL, assert_envelope
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -24,10 +23,7 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 @pytest.fixture(autouse=True)
 def segments(transactional_db):
-    """A transactional test's flush removes the segments seeded by the migration."""
-    seed = importlib.import_module("marketplace.migrations.0002_seed_segments")
-    for data in seed.SEGMENTS:
-        Segment.objects.update_or_create(slug=data["slug"], defaults=data)
+    seed_segments()
 
 
 def in_another_process(change: Callable[[], None]) -> None:

@@ -4,7 +4,6 @@ queryset update, another process) is seen by the next request."""
 
 from __future__ import annotations
 
-import importlib
 import json
 import threading
 
@@ -15,7 +14,7 @@ from django.urls import reverse
 
 from marketplace.models import Lead, Segment
 from marketplace.selectors.segments import active_segments_by_slug
-from tests.factories import lead_payload
+from tests.factories import lead_payload, seed_segments
 from tests.suppliers.helpers import LEADS_URL, assert_envelope
 
 pytestmark = pytest.mark.postgres
@@ -96,9 +95,7 @@ def test_a_moderator_edit_in_the_admin_applies_to_the_next_lead(supplier_a, mode
 
 @pytest.mark.django_db(transaction=True)
 def test_a_segment_deactivated_by_another_process_is_unknown_to_the_next_lead(supplier_a):
-    seed = importlib.import_module("marketplace.migrations.0002_seed_segments")
-    for data in seed.SEGMENTS:  # a transactional test's flush removed the seeded ones
-        Segment.objects.update_or_create(slug=data["slug"], defaults=data)
+    seed_segments()  # a transactional test's flush removed the seeded ones
     client = supplier_a.api()
     assert client.post(LEADS_URL, lead_payload(), format="json").status_code == 201
 
