@@ -18,6 +18,7 @@ urlpatterns = [
     path("billing/", include("billing.urls")),
     path("suppliers/", include("suppliers.urls")),
     path("quality/", include("quality.urls")),
+    path("buyers/", include("buyers.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("marketplace.web.urls")),
 ]

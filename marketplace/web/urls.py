@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from django.urls import include, path
+from django.urls import path
 
 from marketplace.web import api_keys, catalog, invitations, organizations, views
 
@@ -51,5 +51,4 @@ urlpatterns = [
         invitations.invitation_accept_view,
         name="invitation_accept",
     ),
-    path("buyers/", include("buyers.urls")),
 ]
