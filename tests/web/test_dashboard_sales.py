@@ -175,3 +175,10 @@ def test_dashboard_speaks_the_browsers_language_with_local_money(market):
 
     assert '<html lang="ru">' in page
     assert "45,00 USD" in page
+
+
+def test_moderator_dashboard_counts_open_disputes_and_links_the_queue(moderator):
+    page = browser(moderator.user).get(reverse("dashboard")).content.decode()
+
+    assert "Open disputes" in page
+    assert reverse("quality:dispute_queue") in page
