@@ -23,9 +23,7 @@ DEFAULT_BATCH_SIZE = 1000
 def _expire_batch(*, segment: Segment, cutoff: datetime, batch_size: int, now: datetime) -> int:
     with transaction.atomic():
         stale = (
-            Lead.objects.filter(
-                segment=segment, status=LeadStatus.AVAILABLE, created_at__lt=cutoff
-            )
+            Lead.objects.filter(segment=segment, status=LeadStatus.AVAILABLE, created_at__lt=cutoff)
             .order_by("created_at", "id")
             .select_for_update(skip_locked=True)
             .values_list("pk", flat=True)[:batch_size]
