@@ -10,7 +10,11 @@ gunicorn on a free local port and measures:
 (a) single-lead ``POST /api/v1/leads/`` from a few client threads with
     keep-alive sessions: leads/s, p50/p99 latency;
 (b) ``POST /api/v1/leads/batch/`` with 1,000 leads a request: leads/s,
-    p50/p99 per request.
+    p50/p99 per request;
+
+and, for each, the CPU the gunicorn workers and their PostgreSQL backends used
+per lead (from /proc): unlike latency, it does not grow when other work shares
+the machine, so runs on a busy machine can still be compared.
 
 Every lead is a distinct person (its own valid phone and email), so nothing is
 rejected as a duplicate. All traffic goes to 127.0.0.1; every loop is bounded.
@@ -155,6 +159,51 @@ def wait_until_ready(base: str, key: str, server: subprocess.Popen, *, seconds: 
             pass  # not listening yet, or workers still importing
         time.sleep(0.2)
     raise SystemExit(f"gunicorn did not answer within {seconds:.0f} s.")
+
+
+# --- CPU used by the server side (load-independent cost) -------------------------------
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU of one process so far (Linux /proc), 0 if it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def server_pids(admin_url: str, database: str, gunicorn_pid: int) -> dict[str, list[int]]:
+    """The gunicorn workers and the PostgreSQL backends serving the benchmark database."""
+    workers = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == gunicorn_pid:
+                workers.append(int(stat.parent.name))
+        except (OSError, IndexError, ValueError):
+            continue
+    connection = psycopg2.connect(admin_url, connect_timeout=5)
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+                [database],
+            )
+            backends = [row[0] for row in cursor.fetchall()]
+    finally:
+        connection.close()
+    return {"gunicorn": workers, "postgresql": backends}
+
+
+def cpu_snapshot(pids: dict[str, list[int]]) -> dict[str, float]:
+    return {side: sum(_cpu_seconds(pid) for pid in group) for side, group in pids.items()}
+
+
+def cpu_report(before: dict[str, float], after: dict[str, float], leads: int) -> str:
+    parts = [
+        f"{side} {(after[side] - before[side]) / leads * 1000:.1f} ms" for side in sorted(after)
+    ]
+    return "CPU per lead (whatever the load): " + ", ".join(parts)
 
 
 # --- the leads --------------------------------------------------------------------------
@@ -350,7 +399,10 @@ def main() -> int:
 
         # Warm every worker up (imports, connections, compiled schemas); not measured.
         run_single(base, key, count=4 * args.workers, clients=args.workers, first=WARM_UP_FIRST)
+        pids = server_pids(admin_url, args.database, server.pid)
+        cpu_start = cpu_snapshot(pids)
         single = run_single(base, key, count=args.single, clients=args.clients, first=0)
+        cpu_single = cpu_snapshot(pids)
         batch = run_batches(
             base,
             key,
@@ -359,6 +411,7 @@ def main() -> int:
             clients=args.batch_clients,
             first=args.single,
         )
+        cpu_batch = cpu_snapshot(pids)
         load_after = os.getloadavg()[0]
     finally:
         if server is not None:
@@ -377,7 +430,9 @@ def main() -> int:
         f" {load_before:.1f} before, {load_after:.1f} after (other work on the machine skews it)"
     )
     print(single.report())
+    print(f"  {cpu_report(cpu_start, cpu_single, single.leads)}")
     print(batch.report())
+    print(f"  {cpu_report(cpu_single, cpu_batch, batch.leads)}")
     verdict = "met" if p99 < TARGET_P99_MS else "MISSED"
     print(
         f"target: single-lead p99 < {TARGET_P99_MS:.0f} ms; measured {p99:.1f} ms = "
