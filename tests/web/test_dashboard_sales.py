@@ -182,3 +182,22 @@ def test_moderator_dashboard_counts_open_disputes_and_links_the_queue(moderator)
 
     assert "Open disputes" in page
     assert reverse("quality:dispute_queue") in page
+
+
+def test_supplier_dashboard_charts_its_rating_history(supplier_a):
+    from quality.models import RatingHistory
+
+    today = timezone.now().date()
+    for days_ago, score in ((2, 71), (1, 68), (0, 74)):
+        RatingHistory.objects.create(
+            organization=supplier_a.organization,
+            day=today - timedelta(days=days_ago),
+            score=score,
+            tier="B",
+        )
+
+    page = browser(supplier_a.user).get(reverse("dashboard")).content.decode()
+
+    island = page.split('id="supplier-rating-trend-data" type="application/json">', 1)[1]
+    assert island.split("</script>", 1)[0].count('"values": [71, 68, 74]') == 1
+    assert reverse("quality:my_rating") in page
