@@ -111,7 +111,8 @@ class SupplierLeadSerializer(LeadDetailSerializer):
 def rejection_error(lead: Lead) -> tuple[int, dict]:
     """A rejected lead's answer: 409 for a plain duplicate, else 422 with the reasons."""
     reasons = list(lead.rejection_reasons)
-    message = "; ".join(_REASON_TEXT.get(reason, reason) for reason in reasons) + "."
+    # The labels are lazy translations: str() renders them in the active language.
+    message = "; ".join(str(_REASON_TEXT.get(reason, reason)) for reason in reasons) + "."
     if reasons == [RejectionReason.DUPLICATE]:
         return status.HTTP_409_CONFLICT, error_body(
             "duplicate", message, reasons=reasons, id=str(lead.pk)
