@@ -314,20 +314,21 @@ def measure_mix(name: str, params: dict, buyer, client, key: str, runs: int) -> 
 
     from marketplace.catalog_params import catalog_filters_parse
     from marketplace.selectors.catalog import (
-        EXACT_COUNT_LIMIT,
         CatalogPosition,
+        capped_count_queryset,
         catalog_count,
-        catalog_leads,
         catalog_page_rows,
+        catalog_query,
     )
 
     now = timezone.now()
     filters = catalog_filters_parse(params)
-    leads = catalog_leads(buyer=buyer, filters=filters, now=now)
+    query = catalog_query(buyer=buyer, filters=filters, now=now)
+    leads = query.leads
     page_sql = _sql(catalog_page_rows(leads=leads, limit=PAGE))
     # The baseline: the same page by OFFSET, as a plain paginator would fetch it.
     offset_sql = _sql(leads.select_related("segment", "supplier")[DEEP : DEEP + PAGE + 1])
-    count_sql = _sql(leads.order_by().values("pk")[: EXACT_COUNT_LIMIT + 1])
+    count_sql = _sql(capped_count_queryset(query))
     deep_row = leads.values_list("created_at", "pk")[DEEP : DEEP + 1]
     deep_row = list(deep_row)
     keyset_sql = None
@@ -347,11 +348,11 @@ def measure_mix(name: str, params: dict, buyer, client, key: str, runs: int) -> 
     if keyset_sql is not None:
         result["keyset"] = _p(_timed(lambda: run(keyset_sql), runs))
         result["offset"] = _p(_timed(lambda: run(offset_sql), max(5, runs // 4)))
-    count = catalog_count(leads=leads)
+    count = catalog_count(query=query)
     result["matches"] = f"{count.value:,}{'' if count.exact else ' (estimate)'}"
 
     def count_once():
-        catalog_count(leads=leads)
+        catalog_count(query=query)
         reset_queries()
 
     result["count"] = _p(_timed(count_once, runs))

@@ -21,7 +21,7 @@ from marketplace.catalog_params import (
     limit_parse,
 )
 from marketplace.models import BillingModel, Temperature
-from marketplace.selectors.catalog import catalog_count, catalog_leads, catalog_page
+from marketplace.selectors.catalog import catalog_count, catalog_page, catalog_query
 
 
 def _money(help_text: str = "", **kwargs) -> serializers.CharField:
@@ -130,9 +130,9 @@ class CatalogLeadListApi(APIView):
         after = cursor_decode(params)
         buyer = acting_organization(request)
         now = timezone.now()
-        leads = catalog_leads(buyer=buyer, filters=filters, now=now)
-        page = catalog_page(leads=leads, limit=limit, after=after, now=now)
-        count = catalog_count(leads=leads)
+        query = catalog_query(buyer=buyer, filters=filters, now=now)
+        page = catalog_page(leads=query.leads, limit=limit, after=after, now=now)
+        count = catalog_count(query=query)
         next_url = None
         if page.next_position is not None:
             next_url = replace_query_param(

@@ -25,8 +25,8 @@ from marketplace.models import BillingModel, Segment, Temperature
 from marketplace.selectors.catalog import (
     CatalogFilters,
     catalog_count,
-    catalog_leads,
     catalog_page,
+    catalog_query,
 )
 from marketplace.selectors.segments import active_segment_list
 from marketplace.web.access import organization_required, render_page
@@ -101,9 +101,9 @@ def catalog_browse(request: HttpRequest) -> HttpResponse:
         errors = problem.fields
     else:
         now = timezone.now()
-        leads = catalog_leads(buyer=buyer, filters=filters, now=now)
-        page = catalog_page(leads=leads, limit=limit, after=after, now=now)
-        count = catalog_count(leads=leads)
+        query = catalog_query(buyer=buyer, filters=filters, now=now)
+        page = catalog_page(leads=query.leads, limit=limit, after=after, now=now)
+        count = catalog_count(query=query)
     next_query = None
     if page is not None and page.next_position is not None:
         query = params.copy()
