@@ -158,9 +158,11 @@ def _store_chunk(
         accepted = 0
         for (number, cells), item in zip(submitted, results, strict=True):
             if item.error is not None:
-                outcomes.append(
-                    (number, cells, UploadRowKind.INVALID, _invalid_reasons(item.error))
-                )
+                reasons = _invalid_reasons(item.error)
+                if len(cells) < plan.width:  # say why the fields are missing
+                    note = f"the row has {len(cells)} cells but the header has {plan.width} columns"
+                    reasons.insert(0, ("row", note))
+                outcomes.append((number, cells, UploadRowKind.INVALID, reasons))
                 continue
             lead = item.result.lead
             if not item.result.created:

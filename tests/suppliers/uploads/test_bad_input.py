@@ -204,6 +204,7 @@ def test_malformed_rows_get_their_own_reasons(supplier_a):
     assert (upload.accepted, upload.rejected) == (1, 3)
     reasons = dict(UploadRowError.objects.values_list("row_number", "reasons"))
     assert reasons[2] == [f"the row has {len(HEADERS) + 1} cells but the header has 9 columns"]
+    assert reasons[3][0] == "the row has 3 cells but the header has 9 columns"
     assert "phone: Give a phone or an email (or both)." in reasons[3]
     assert "country: This field is required (ISO 3166 code such as PL)." in reasons[3]
     assert reasons[4] == ["first_name: At most 100 characters."]
