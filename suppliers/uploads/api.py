@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 
 from django.http import StreamingHttpResponse
@@ -15,6 +16,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from marketplace.api.idempotency import idempotent
 from marketplace.api.pagination import CursorPagination
 from marketplace.api.parsers import StrictJSONParser
 from marketplace.api.permissions import IsSupplier, acting_organization
@@ -117,10 +119,24 @@ class UploadListCreateApi(APIView):
         page = paginator.paginate_queryset(uploads, request, view=self)
         return paginator.get_paginated_response([UploadSerializer.of(u, request) for u in page])
 
+    def idempotency_body(self, request: Request) -> bytes:
+        """What makes two upload requests the same: the file's bytes (hashed, not held
+        in memory), the segment and the column map."""
+        digest = hashlib.sha256()
+        file = request.FILES.get("file")
+        if file is not None:
+            for chunk in file.chunks():
+                digest.update(chunk)
+            file.seek(0)
+        for name in ("segment", "column_map"):
+            digest.update(b"\0" + str(request.data.get(name, "")).encode())
+        return digest.hexdigest().encode()
+
     @extend_schema(
         request={"multipart/form-data": UploadInputSerializer},
         responses={202: UploadSerializer, **error_responses(400, 401, 403, 413, 415, 422, 429)},
     )
+    @idempotent
     def post(self, request: Request) -> Response:
         file = request.FILES.get("file") if hasattr(request, "FILES") else None
         if file is None:

@@ -17,10 +17,18 @@ def uploads_dir(settings, tmp_path) -> Path:
     return folder
 
 
-def send(actor, content: bytes, *, name: str = "leads.csv", segment: str = "loans", **data):
+def send(
+    actor,
+    content: bytes,
+    *,
+    name: str = "leads.csv",
+    segment: str = "loans",
+    headers: dict | None = None,
+    **data,
+):
     """POST a file to the uploads API as the actor's system would."""
     body = {"file": SimpleUploadedFile(name, content), "segment": segment, **data}
-    return actor.api().post(UPLOADS_URL, body, format="multipart")
+    return actor.api().post(UPLOADS_URL, body, format="multipart", **(headers or {}))
 
 
 def create(actor, content: bytes, *, segment: str = "loans", **kwargs):

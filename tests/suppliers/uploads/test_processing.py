@@ -95,3 +95,19 @@ def test_a_chunk_already_committed_is_not_stored_again(supplier_a, settings):
     upload.refresh_from_db()
     assert upload.accepted == 5 + 0  # rows 4-6 ran again: resent, counted as duplicates
     assert UploadRowError.objects.filter(upload=upload).count() == 3
+
+
+def test_idempotency_key_replays_the_first_answer_and_stores_one_upload(supplier_a):
+    content = csv_bytes([lead_row(1)])
+
+    first = send(supplier_a, content, headers={"HTTP_IDEMPOTENCY_KEY": "upload-1"})
+    again = send(supplier_a, content, headers={"HTTP_IDEMPOTENCY_KEY": "upload-1"})
+    other_file = send(
+        supplier_a, csv_bytes([lead_row(2)]), headers={"HTTP_IDEMPOTENCY_KEY": "upload-1"}
+    )
+
+    assert first.status_code == again.status_code == 202
+    assert again["Idempotent-Replayed"] == "true"
+    assert again.json()["id"] == first.json()["id"]
+    assert other_file.status_code == 422  # the same key with another file: refused
+    assert Upload.objects.count() == 1
