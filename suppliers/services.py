@@ -16,13 +16,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from marketplace.errors import ApplicationError
-from marketplace.models import Lead, LeadStatus, Organization, RejectionReason, Segment, Suppression
+from marketplace.models import Lead, LeadStatus, Organization, RejectionReason, Segment
 from marketplace.selectors.segments import active_segments_by_slug
 from suppliers.intake.locks import lock_people
+from suppliers.intake.lookups import People, known_facts
 from suppliers.intake.validation import LeadDraft, validate_lead
 
 logger = logging.getLogger(__name__)
@@ -55,23 +55,29 @@ def active_segments() -> dict[str, Segment]:
     return active_segments_by_slug()
 
 
-def _stored_leads(*, supplier: Organization, external_ids: set[str]) -> dict[str, Lead]:
-    """The supplier's leads already stored under these external ids.
-
-    Almost every submission has none: a narrow query of ids answers that
-    cheaply, and only a resend loads its leads in full.
-    """
-    resent = list(
-        Lead.objects.filter(supplier=supplier, external_id__in=external_ids).values_list(
-            "pk", flat=True
-        )
-    )
-    if not resent:
+def _stored_leads(resent_ids: list) -> dict[str, Lead]:
+    """The leads of a resend, in full (their first answer is given again)."""
+    if not resent_ids:
         return {}
     return {
         lead.external_id: lead
-        for lead in Lead.objects.filter(pk__in=resent).select_related("segment")
+        for lead in Lead.objects.filter(pk__in=resent_ids).select_related("segment")
     }
+
+
+def _people(drafts: Sequence[LeadDraft], *, now: datetime) -> dict[int, People]:
+    """Each segment's people in the submission, with its dedup window's start."""
+    people: dict[int, People] = {}
+    for draft in drafts:
+        segment = draft.segment
+        group = people.setdefault(
+            segment.pk, People(since=now - timedelta(days=segment.dedup_window_days))
+        )
+        if draft.phone_index:
+            group.phones.add(draft.phone_index)
+        if draft.email_index:
+            group.emails.add(draft.email_index)
+    return people
 
 
 def _is_external_id_clash(exc: IntegrityError) -> bool:
@@ -79,37 +85,6 @@ def _is_external_id_clash(exc: IntegrityError) -> bool:
     if diag is not None:
         return diag.constraint_name == _EXTERNAL_ID_CONSTRAINT
     return "marketplace_lead.external_id" in str(exc)  # SQLite names the columns
-
-
-def _earlier_leads_of_people(
-    drafts: Sequence[LeadDraft], *, now: datetime
-) -> dict[tuple[int, str], object]:
-    """(segment id, blind index) → id of the earliest accepted lead of that person
-    inside the segment's dedup window."""
-    originals: dict[tuple[int, str], object] = {}
-    by_segment: dict[int, tuple[Segment, set[str], set[str]]] = {}
-    for draft in drafts:
-        segment, phones, emails = by_segment.setdefault(
-            draft.segment.pk, (draft.segment, set(), set())
-        )
-        if draft.phone_index:
-            phones.add(draft.phone_index)
-        if draft.email_index:
-            emails.add(draft.email_index)
-    for segment, phones, emails in by_segment.values():
-        same_person = Q(phone_index__in=phones) | Q(email_index__in=emails)
-        earlier = (
-            Lead.objects.filter(same_person, segment=segment)
-            .filter(created_at__gte=now - timedelta(days=segment.dedup_window_days))
-            .exclude(status=LeadStatus.REJECTED)
-            .order_by("created_at", "id")
-            .values_list("id", "phone_index", "email_index")
-        )
-        for lead_id, phone_index, email_index in earlier:
-            for index in (phone_index, email_index):
-                if index in phones or index in emails:
-                    originals.setdefault((segment.pk, index), lead_id)
-    return originals
 
 
 def _new_lead(
@@ -160,17 +135,17 @@ def _judge_and_store(
                 (draft.segment.pk, index) for _, draft in drafts for index in draft.person_indexes
             ]
         )
-        stored = _stored_leads(
-            supplier=supplier, external_ids={draft.external_id for _, draft in drafts}
+        # One statement: the resent external ids, the suppressed people and the
+        # earlier accepted leads of every person sent (facts about a resent draft's
+        # person are harmless: only fresh drafts are judged on them).
+        known = known_facts(
+            supplier=supplier,
+            external_ids={draft.external_id for _, draft in drafts},
+            people=_people([draft for _, draft in drafts], now=now),
         )
-        fresh = [draft for _, draft in drafts if draft.external_id not in stored]
-        indexes = {index for draft in fresh for index in draft.person_indexes}
-        suppressed = set(
-            Suppression.objects.filter(blind_index__in=indexes).values_list(
-                "blind_index", flat=True
-            )
-        )
-        originals = _earlier_leads_of_people(fresh, now=now)
+        stored = _stored_leads(known.resent_ids)
+        suppressed = known.suppressed
+        originals = known.originals
 
         results: list[tuple[int, IntakeResult]] = []
         new_leads: list[Lead] = []
