@@ -62,6 +62,7 @@ class SegmentAdmin(ModeratorAdmin):
         "return_window_hours",
         "action_window_days",
         "dedup_window_days",
+        "freshness_days",
     ]
     list_filter = ["is_active"]
     search_fields = ["slug", "name"]

@@ -123,6 +123,10 @@ class _JsonPathExists(Func):
 
 
 def _attribute_condition(item: AttributeFilter) -> Q | Func:
+    if connection.vendor != "postgresql":
+        # The SQLite demo: JSON key look-ups (no containment, no jsonpath there).
+        lookup = {"eq": "", "gte": "__gte", "lte": "__lte"}[item.op]
+        return Q(**{f"attributes__{item.name}{lookup}": item.value})
     if item.op == "eq":
         return Q(attributes__contains={item.name: item.value})
     operator = ">=" if item.op == "gte" else "<="
