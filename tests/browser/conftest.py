@@ -32,11 +32,16 @@ def _have_chromium() -> bool:
     return Path(CHROMIUM).exists()
 
 
+@pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     here = Path(__file__).parent
     mine = [item for item in items if here in Path(str(item.fspath)).parents]
     for item in mine:
         item.add_marker(pytest.mark.browser)
+    # Last: they are the slowest, and their flushes (live-server tests commit) then
+    # cannot take the seeded segments away from other transactional tests.
+    chosen = set(map(id, mine))
+    items[:] = [item for item in items if id(item) not in chosen] + mine
     if mine and not _have_chromium():
         banner = "!" * 78
         sys.stderr.write(
