@@ -42,6 +42,30 @@ def localstripe() -> Iterator[str]:
     loop.call_soon_threadsafe(loop.stop)
 
 
+def pay(topup: TopUp):
+    """The payer pays the top-up in localstripe: a card PaymentIntent, confirmed."""
+    stripe = client()
+    method = stripe.v1.payment_methods.create(
+        params={
+            "type": "card",
+            "card": {"number": "4242424242424242", "exp_month": 12, "exp_year": 2030, "cvc": "123"},
+        }
+    )
+    intent = stripe.v1.payment_intents.create(
+        params={
+            "amount": topup.amount_cents,
+            "currency": topup.currency.lower(),
+            "payment_method": method.id,
+            "metadata": {
+                "topup_id": str(topup.pk),
+                "organization_id": str(topup.organization_id),
+            },
+        }
+    )
+    stripe.v1.payment_intents.confirm(intent.id)
+    return intent
+
+
 def test_localstripe_signed_payment_intent_webhook_credits_once(
     localstripe, live_server, settings, buyer_a
 ):
@@ -56,23 +80,8 @@ def test_localstripe_signed_payment_intent_webhook_credits_once(
     assert hook.status_code == 200
     organization = buyer_a.organization
     topup = TopUp.objects.create(organization=organization, amount_cents=25_00, currency="USD")
-    stripe = client()
 
-    method = stripe.v1.payment_methods.create(
-        params={
-            "type": "card",
-            "card": {"number": "4242424242424242", "exp_month": 12, "exp_year": 2030, "cvc": "123"},
-        }
-    )
-    intent = stripe.v1.payment_intents.create(
-        params={
-            "amount": 25_00,
-            "currency": "usd",
-            "payment_method": method.id,
-            "metadata": {"topup_id": str(topup.pk), "organization_id": str(organization.pk)},
-        }
-    )
-    stripe.v1.payment_intents.confirm(intent.id)
+    intent = pay(topup)
 
     deadline = time.monotonic() + 15
     while (
@@ -106,22 +115,7 @@ def test_localstripe_payment_whose_webhook_was_lost_is_credited_by_the_events_pa
     ).raise_for_status()
     organization = buyer_a.organization
     topup = TopUp.objects.create(organization=organization, amount_cents=12_34, currency="USD")
-    stripe = client()
-    method = stripe.v1.payment_methods.create(
-        params={
-            "type": "card",
-            "card": {"number": "4242424242424242", "exp_month": 12, "exp_year": 2030, "cvc": "123"},
-        }
-    )
-    intent = stripe.v1.payment_intents.create(
-        params={
-            "amount": 12_34,
-            "currency": "usd",
-            "payment_method": method.id,
-            "metadata": {"topup_id": str(topup.pk), "organization_id": str(organization.pk)},
-        }
-    )
-    stripe.v1.payment_intents.confirm(intent.id)
+    intent = pay(topup)
     since = int(time.time()) - 3600
 
     # when: the events pass lists localstripe's events (its list takes ``type`` and
