@@ -4,8 +4,9 @@ The API (single and batch), file uploads and the demo seeder all submit leads
 through ``lead_submit_many`` (``lead_submit`` is its one-lead form). It judges
 a whole submission with a fixed number of queries, whatever its size: the
 supplier's earlier external ids, the suppression list and the earlier leads of
-the same people are each read once, then every accepted or rejected lead is
-inserted in bulk, all in one transaction under the locks of ``intake.locks``.
+the same people are read in one statement (``intake.lookups``), then every
+accepted or rejected lead is inserted in bulk, all in one transaction under the
+locks of ``intake.locks``.
 """
 
 from __future__ import annotations
