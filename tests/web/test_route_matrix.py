@@ -29,6 +29,13 @@ MATRIX = {
         row(302, 200, 200, 200, 200, 302),
         row(302, 405, 405, 405, 405, 405),
     ),
+    # The marketplace: buyers only; suppliers are refused, people without an
+    # organization (the moderator here) are sent to create one.
+    "catalog": (
+        lambda w: reverse("catalog"),
+        row(302, 403, 403, 200, 302, 302),
+        row(302, 405, 405, 405, 302, 302),
+    ),
     "organization_create": (
         lambda w: reverse("organization_create"),
         row(302, 200, 200, 200, 200, 200),
