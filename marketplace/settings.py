@@ -181,15 +181,15 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "marketplace.tasks.purge_idempotency_records",
         "schedule": 60 * 60,
     },
+    "marketplace-expire-stale-leads": {
+        "task": "marketplace.tasks.expire_stale_leads",
+        "schedule": 15 * 60,
+    },
     "billing-release-due-holds": {
         "task": "billing.tasks.release_due_holds",
         "schedule": 15 * 60,
     },
     "billing-retry-payout-transfers": {
-    "marketplace-expire-stale-leads": {
-        "task": "marketplace.tasks.expire_stale_leads",
-        "schedule": 15 * 60,
-    },
         "task": "billing.tasks.retry_payout_transfers",
         "schedule": 15 * 60,
     },

@@ -25,6 +25,5 @@ urlpatterns = [
     path("", include("buyers.urls_api")),
     path("", include("quality.urls_api")),
     path("", include("suppliers.uploads.urls_api")),
-    path("", include("suppliers.uploads.urls_api")),
     re_path(r"^.*$", api_not_found, name="not-found"),
 ]
