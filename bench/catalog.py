@@ -165,17 +165,23 @@ LEAD_COLUMNS = [
     "country", "region", "city", "postal_code", "temperature", "source", "captured_at",
     "consent_text", "consent_captured_at", "consent_ip", "consent_page_url",
     "consent_certificate_url", "qualification", "attributes", "price_cents",
-    "cpa_price_cents", "max_sales", "sales_count", "created_at",
+    "cpa_price_cents", "max_sales", "sales_count", "created_at", "preview",
 ]  # fmt: skip
 
 
 def lead_rows(count: int, parties: dict, rng: random.Random, now: datetime):
     """Yields (COPY line, id, created_at, status, segment_id, phone_index, email_index)."""
     regions = [f"{c}-{n:02d}" for c, k in COUNTRIES.items() for n in range(1, k + 1)]
-    names = _token_pool(["Anna", "Jan", "Ioana", "Olena", "Petr", "Maria", "Andrei", "Eva"])
+    from marketplace.previews import lead_preview
+
+    plain_names = ["Anna", "Jan", "Ioana", "Olena", "Petr", "Maria", "Andrei", "Eva"]
+    plain_phones = [f"+48601{n:06d}" for n in range(64)]
+    plain_emails = [f"person.{n}@example.pl" for n in range(64)]
+    names = _token_pool(plain_names)
     surnames = _token_pool(["Kowalska", "Popescu", "Novak", "Schmidt", "Shevchenko", "Nowak"])
-    phones = _token_pool([f"+48601{n:06d}" for n in range(64)])
-    emails = _token_pool([f"person.{n}@example.pl" for n in range(64)])
+    phones = _token_pool(plain_phones)
+    emails = _token_pool(plain_emails)
+    previews: dict[tuple[int, str], str] = {}  # the masked preview intake stores, per person
     ips = _token_pool(["203.0.113.5", "198.51.100.7"])
     suppliers = [str(s.pk) for s in parties["suppliers"]]
     segments = list(parties["segments"].values())
@@ -205,6 +211,17 @@ def lead_rows(count: int, parties: dict, rng: random.Random, now: datetime):
         phone_index = hashlib.sha256(b"p%d" % n).hexdigest()
         email_index = hashlib.sha256(b"e%d" % n).hexdigest()
         attributes = SEGMENT_ATTRIBUTES[segment.slug](rng)
+        country = country_region[:2]
+        preview = previews.get((n % 64, country))
+        if preview is None:
+            preview = previews[n % 64, country] = json.dumps(
+                lead_preview(
+                    first_name=plain_names[n % 8],
+                    phone=plain_phones[n % 64],
+                    email=plain_emails[n % 64],
+                    country=country,
+                )
+            )
         values = [
             lead_id, suppliers[rng.randrange(len(suppliers))], segment.pk, f"ext-{n}", status,
             "[]", names[n % 8], surnames[n % 6], phones[n % 64], emails[n % 64], phone_index,
@@ -212,7 +229,7 @@ def lead_rows(count: int, parties: dict, rng: random.Random, now: datetime):
             temperatures[rng.randrange(3)], sources[n % 7], created.isoformat(),
             "I agree to be contacted about offers.", created.isoformat(), ips[n % 2],
             "https://example.pl/landing", "", json.dumps({"budget": True, "need": True}),
-            json.dumps(attributes), price, cpa, max_sales, sales, created.isoformat(),
+            json.dumps(attributes), price, cpa, max_sales, sales, created.isoformat(), preview,
         ]  # fmt: skip
         line = "\t".join(_copy_text(value) for value in values) + "\n"
         yield line, lead_id, created, status, segment.pk, phone_index, email_index

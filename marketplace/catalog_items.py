@@ -13,7 +13,7 @@ from rest_framework.fields import DateTimeField
 
 from marketplace.models import Lead
 from marketplace.money import currency, format_cents
-from marketplace.previews import lead_preview
+from marketplace.previews import stored_preview
 from marketplace.pricing import lead_listed_price
 
 _datetime = DateTimeField()
@@ -60,7 +60,5 @@ def catalog_item(lead: Lead, *, now: datetime) -> dict:
             "name": supplier.name,
             "rating": supplier_rating(supplier),
         },
-        "preview": lead_preview(
-            first_name=lead.first_name, phone=lead.phone, email=lead.email, country=lead.country
-        ),
+        "preview": stored_preview(lead.preview),
     }

@@ -5,9 +5,16 @@ prefix, the email's provider) and nothing that identifies or reaches the
 person. Each mask is built from the few characters it shows and fixed
 placeholders, never by blanking characters of the original in place, so
 nothing beyond what is shown can leak (not even the email's length).
+
+The preview is computed once, when a lead is stored (``preview_of``: intake,
+the backfill migration), and kept in ``Lead.preview``; the catalog shows the
+stored value (``stored_preview``) and never decrypts the personal fields.
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Protocol
 
 import phonenumbers
 
@@ -77,3 +84,31 @@ def lead_preview(
         "phone": mask_phone(phone, country),
         "email": mask_email(email),
     }
+
+
+class _Person(Protocol):
+    first_name: str
+    phone: str
+    email: str
+    country: str
+
+
+def preview_of(person: _Person) -> dict[str, str | None]:
+    """The preview of a lead, or of a validated draft, from its plain personal fields."""
+    return lead_preview(
+        first_name=person.first_name,
+        phone=person.phone,
+        email=person.email,
+        country=person.country,
+    )
+
+
+# What a lead with no personal data (wiped on opt-out) shows.
+EMPTY_PREVIEW = lead_preview(first_name="", phone="", email="")
+
+
+def stored_preview(value: object) -> dict[str, str | None]:
+    """A stored ``Lead.preview`` as the catalog shows it: the three masks and nothing
+    else (an empty value, e.g. a lead the backfill has not reached, shows nothing)."""
+    stored = value if isinstance(value, Mapping) else {}
+    return {name: stored.get(name, empty) for name, empty in EMPTY_PREVIEW.items()}

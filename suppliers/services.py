@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from marketplace.errors import ApplicationError
 from marketplace.models import Lead, LeadStatus, Organization, RejectionReason, Segment
+from marketplace.previews import preview_of
 from marketplace.selectors.segments import active_segments_by_slug
 from suppliers.intake.locks import lock_people
 from suppliers.intake.lookups import People, known_facts
@@ -106,6 +107,7 @@ def _new_lead(
         email=draft.email,
         phone_index=draft.phone_index,
         email_index=draft.email_index,
+        preview=preview_of(draft),  # what buyers see before buying: the catalog never decrypts
         country=draft.country,
         region=draft.region,
         city=draft.city,

@@ -142,6 +142,8 @@ class LeadFactory(factory.django.DjangoModelFactory):
     country = "PL"
     region = "PL-MZ"
     city = "Warszawa"
+    # Computed as intake computes it (after the fields above, which it follows).
+    preview = factory.LazyAttribute(lambda lead: _preview_of(lead))
     temperature = "hot"
     source = "landing_page"
     consent_text = "I agree to be contacted."
@@ -160,6 +162,12 @@ def _seeded_segment(slug: str):
     from marketplace.models import Segment
 
     return Segment.objects.get(slug=slug)
+
+
+def _preview_of(lead) -> dict:
+    from marketplace.previews import preview_of
+
+    return preview_of(lead)
 
 
 def _blind_index(kind: str, value: str) -> str:

@@ -104,6 +104,10 @@ class Lead(models.Model):
     # "same person this buyer bought" rule needs no heap read (see person_key_field).
     phone_key = person_key_field("phone_index")
     email_key = person_key_field("email_index")
+    # The masked preview buyers see before buying (``marketplace.previews``), computed
+    # from the personal fields when the lead is stored: derived data, no secret, so the
+    # catalog reads it instead of decrypting three fields per row. Opt-out wipes it too.
+    preview = models.JSONField(default=dict, blank=True, editable=False)
 
     country = models.CharField(max_length=2)
     region = models.CharField(max_length=16, blank=True, default="")

@@ -44,21 +44,30 @@ from marketplace.pricing import undiscounted_ceiling_cents
 
 EXACT_COUNT_LIMIT = 10_000
 
-# What a listing never loads: personal data not shown in a preview, and columns
-# the catalog does not need (fewer decryptions, nothing to leak by mistake).
-_DEFERRED = (
-    "last_name",
-    "consent_ip",
-    "consent_text",
-    "consent_page_url",
-    "consent_certificate_url",
-    "consent_captured_at",
-    "external_id",
-    "rejection_reasons",
-    "duplicate_of",
-    "postal_code",
-    "phone_index",
-    "email_index",
+# What a catalog row loads: the facts it shows and the masked preview stored at intake.
+# Never an encrypted personal field: nothing to decrypt, nothing to leak by mistake.
+_SHOWN = (
+    "id",
+    "segment__slug",
+    "segment__name",
+    "segment__age_discounts",
+    "supplier__name",
+    "supplier__rating_score",
+    "supplier__rating_tier",
+    "country",
+    "region",
+    "city",
+    "temperature",
+    "source",
+    "captured_at",
+    "created_at",
+    "attributes",
+    "qualification",
+    "price_cents",
+    "cpa_price_cents",
+    "max_sales",
+    "sales_count",
+    "preview",
 )
 
 
@@ -301,7 +310,7 @@ def catalog_page_rows(
     return (
         Lead.objects.filter(pk__in=Subquery(page_ids))
         .select_related("segment", "supplier")
-        .defer(*_DEFERRED)
+        .only(*_SHOWN)
         .order_by("-created_at", "-id")
     )
 

@@ -3,12 +3,13 @@ by a link sent there) or by phone (a moderator processes it, since the platform
 cannot call back to confirm).
 
 Processing wipes the personal data of every lead of that person (names, phone,
-email, consent IP, city, postal code) in the database; exports and pages read
-the database, so they follow. The blind indexes of each such lead go on the
-suppression list, so intake refuses the person from then on. Every buyer who
-received one of the leads gets an ``erasure_requested`` event on its purchase
-and an email asking it to erase its own copy. Money records stay: the ledger
-only knows sale and organization ids, which identify no person.
+email, consent IP, city, postal code, and the masked preview derived from them)
+in the database; exports and pages read the database, so they follow. The blind
+indexes of each such lead go on the suppression list, so intake refuses the
+person from then on. Every buyer who received one of the leads gets an
+``erasure_requested`` event on its purchase and an email asking it to erase its
+own copy. Money records stay: the ledger only knows sale and organization ids,
+which identify no person.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from django.utils import timezone
 from marketplace.crypto import blind_index
 from marketplace.errors import Conflict, NotFound, ValidationFailed
 from marketplace.models import Lead, Sale, SaleEvent, Suppression, User
+from marketplace.previews import EMPTY_PREVIEW
 from quality.models import OptOutRequest, OptOutStatus
 from suppliers.intake.normalization import NormalizationError, normalize_email, normalize_phone
 
@@ -35,6 +37,7 @@ WIPED = {
     "consent_ip": "",
     "city": "",
     "postal_code": "",
+    "preview": EMPTY_PREVIEW,  # the masks buyers see before buying are derived from the above
 }
 
 
