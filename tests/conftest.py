@@ -49,6 +49,26 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(skip)
 
 
+def _flushes_database(request: pytest.FixtureRequest) -> bool:
+    marker = request.node.get_closest_marker("django_db")
+    if marker is not None and marker.kwargs.get("transaction"):
+        return True
+    return bool({"transactional_db", "live_server"} & set(request.fixturenames))
+
+
+@pytest.fixture(autouse=True)
+def _segments_survive_flush(request: pytest.FixtureRequest, django_db_blocker):
+    """A transactional test ends with a flush that also empties the segments the
+    migrations seeded; put them back so later tests never depend on test order.
+    Autouse fixtures are set up first, so this teardown runs after the flush."""
+    yield
+    if _flushes_database(request):
+        from tests.factories import seed_segments
+
+        with django_db_blocker.unblock():
+            seed_segments()
+
+
 @dataclass
 class Actor:
     """One member of the cast: a user, their organization (if any) and an API client."""
