@@ -22,58 +22,16 @@ import multiprocessing as mp
 import os
 import platform
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
-ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from benchdb import DEFAULT_SERVER, check_local, django_setup, recreate_database
+
 DB_NAME = "leadmarket_bench_ledger"
 PRICE_CENTS = 1_000
-
-
-def _database_url(server: str, name: str) -> str:
-    parts = urlsplit(server)
-    return urlunsplit((parts.scheme, parts.netloc, f"/{name}", "", ""))
-
-
-def _check_local(server: str) -> None:
-    host = urlsplit(server).hostname
-    if host not in ("127.0.0.1", "localhost"):
-        sys.exit(f"bench/ledger.py runs against 127.0.0.1 only, not {host!r}")
-
-
-def recreate_database(server: str) -> str:
-    import psycopg2
-
-    connection = psycopg2.connect(server)
-    connection.autocommit = True
-    with connection.cursor() as cursor:
-        cursor.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
-        cursor.execute(f'CREATE DATABASE "{DB_NAME}"')
-    connection.close()
-    url = _database_url(server, DB_NAME)
-    env = {**os.environ, "DATABASE_URL": url, "DEBUG": "1", "REDIS_URL": ""}
-    subprocess.run(
-        [sys.executable, str(ROOT / "manage.py"), "migrate", "--no-input", "-v", "0"],
-        check=True,
-        cwd=ROOT,
-        env=env,
-        timeout=600,
-    )
-    return url
-
-
-def _django(url: str) -> None:
-    os.environ["DATABASE_URL"] = url
-    os.environ["DEBUG"] = "1"
-    os.environ["REDIS_URL"] = ""
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "marketplace.settings")
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
 
 
 def _worker(
@@ -85,7 +43,7 @@ def _worker(
     barrier,
     results,
 ) -> None:
-    _django(url)
+    django_setup(url)
     from django.db import connection
 
     from billing.services import cpl_charge
@@ -177,16 +135,16 @@ def main() -> None:
     parser.add_argument("--charges", type=int, default=400, help="charges per worker")
     parser.add_argument(
         "--server",
-        default=os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres"),
+        default=DEFAULT_SERVER,
         help="an admin connection to the local PostgreSQL server",
     )
     args = parser.parse_args()
     workers = max(1, min(args.workers, 64))
     charges = 5 if args.smoke else max(1, min(args.charges, 100_000))
-    _check_local(args.server)
+    check_local(args.server, "bench/ledger.py")
 
-    url = recreate_database(args.server)
-    _django(url)
+    url = recreate_database(args.server, DB_NAME)
+    django_setup(url)
     pairs = setup_parties(workers, charges)
     from django.db import connection
 
