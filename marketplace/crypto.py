@@ -36,7 +36,8 @@ def fernet() -> MultiFernet:
 
 
 def encrypt_text(value: str) -> str:
-    return fernet().encrypt(value.encode()).decode()
+    # The first key encrypts (MultiFernet.encrypt would do the same, one call deeper).
+    return _primary_fernet(tuple(settings.FIELD_ENCRYPTION_KEYS)).encrypt(value.encode()).decode()
 
 
 def decrypt_text(token: str) -> str:
@@ -52,10 +53,16 @@ def rotate_token(token: str) -> str:
     return fernet().rotate(token.encode()).decode()
 
 
+@lru_cache(maxsize=4)
+def _keyed_hmac(key: str) -> hmac.HMAC:
+    return hmac.new(key.encode(), digestmod=hashlib.sha256)
+
+
 def blind_index(kind: str, normalized: str) -> str:
     """HMAC of a normalized value; ``kind`` keeps phone and email spaces apart."""
-    message = f"{kind}:{normalized}".encode()
-    return hmac.new(settings.BLIND_INDEX_KEY.encode(), message, hashlib.sha256).hexdigest()
+    mac = _keyed_hmac(settings.BLIND_INDEX_KEY).copy()  # the key schedule is done once
+    mac.update(f"{kind}:{normalized}".encode())
+    return mac.hexdigest()
 
 
 class EncryptedTextField(models.TextField):

@@ -10,9 +10,10 @@ from __future__ import annotations
 import ipaddress
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
@@ -29,6 +30,7 @@ from suppliers.intake.normalization import (
     normalize_email,
     normalize_phone,
 )
+from suppliers.intake.schema import quick_check
 
 # A few minutes of clock difference between a supplier's server and ours is normal.
 CLOCK_SKEW = timedelta(minutes=5)
@@ -281,7 +283,10 @@ def _attributes(data: Mapping, draft: LeadDraft, errors: _Errors) -> None:
     if len(encoded) > MAX_ATTRIBUTES_BYTES:
         errors.add("attributes", f"At most {MAX_ATTRIBUTES_BYTES // 1024} KB.")
         return
-    validator = attribute_validator(draft.segment)
+    quick, validator = _attribute_checks(draft.segment)
+    if quick is not None and quick(attributes):
+        draft.attributes = attributes
+        return
     for error in sorted(validator.iter_errors(attributes), key=lambda e: list(e.path)):
         path = ".".join(str(part) for part in error.path)
         if error.validator == "required":
@@ -305,6 +310,16 @@ def attribute_validator(segment: Segment) -> Draft202012Validator:
         validator = Draft202012Validator(segment.fields)
         _validators[cache_key] = validator
     return validator
+
+
+def _attribute_checks(segment: Segment) -> tuple[Callable[[Mapping], bool] | None, Any]:
+    """The segment's quick check and compiled validator, kept on the instance for as
+    long as its ``fields`` are the same object (segments are kept per process)."""
+    cached = segment.__dict__.get("_attribute_checks")
+    if cached is None or cached[0] is not segment.fields:
+        cached = (segment.fields, quick_check(segment.fields), attribute_validator(segment))
+        segment.__dict__["_attribute_checks"] = cached
+    return cached[1], cached[2]
 
 
 def validate_lead(data: object, *, segments: Mapping[str, Segment], now: datetime) -> LeadDraft:
