@@ -10,6 +10,7 @@ from django.http import HttpRequest
 
 from billing.models import (
     Account,
+    EarningsFreeze,
     EarningsHold,
     Entry,
     Payout,
@@ -138,3 +139,11 @@ class EarningsHoldAdmin(ReadOnlyLedgerAdmin):
     search_fields = ["=sale_id", "supplier__name"]
     list_select_related = ["supplier"]
     readonly_fields = _all_fields(EarningsHold)
+
+
+@admin.register(EarningsFreeze)
+class EarningsFreezeAdmin(ReadOnlyLedgerAdmin):
+    list_display = ["sale_id", "reason", "frozen_at", "lifted_at"]
+    list_filter = [("lifted_at", admin.EmptyFieldListFilter)]
+    search_fields = ["=sale_id"]
+    readonly_fields = _all_fields(EarningsFreeze)

@@ -8,7 +8,9 @@ failed transfer posts the reverse (platform payouts → payable, key
 
 ``EarningsHold`` is billing's own list of sales whose supplier share waits in
 pending until the return window closes; the beat task claims due rows with a
-conditional update and calls ``hold_release``.
+conditional update and calls ``hold_release``. ``EarningsFreeze`` keeps a sale's
+share in pending while a return against it is open, whether or not its hold
+exists yet (a pay-per-action sale gets its hold only when the action is reported).
 """
 
 from __future__ import annotations
@@ -21,7 +23,14 @@ from django.utils.translation import gettext_lazy as _
 from marketplace.ids import new_id
 from marketplace.models import Organization
 
-__all__ = ["EarningsHold", "Payout", "PayoutEvent", "PayoutMethod", "PayoutStatus"]
+__all__ = [
+    "EarningsFreeze",
+    "EarningsHold",
+    "Payout",
+    "PayoutEvent",
+    "PayoutMethod",
+    "PayoutStatus",
+]
 
 
 class PayoutStatus(models.TextChoices):
@@ -146,3 +155,25 @@ class EarningsHold(models.Model):
 
     def __str__(self) -> str:
         return f"Hold of sale {self.sale_id} until {self.release_at:%Y-%m-%d %H:%M}"
+
+
+class EarningsFreeze(models.Model):
+    """A sale's supplier share may not leave pending: a return against it is open.
+
+    One row per sale; frozen while ``lifted_at`` is empty. Quality freezes and
+    lifts it through ``billing.services`` in the transaction that opens or ends
+    the return; the hold release skips the sales frozen here.
+    """
+
+    id = models.UUIDField(primary_key=True, default=new_id, editable=False)
+    sale_id = models.CharField(max_length=64, unique=True)
+    reason = models.CharField(max_length=200)
+    frozen_at = models.DateTimeField(default=timezone.now)
+    lifted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-frozen_at"]
+
+    def __str__(self) -> str:
+        state = "lifted" if self.lifted_at else "frozen"
+        return f"Earnings of sale {self.sale_id} {state}: {self.reason}"

@@ -21,8 +21,12 @@ once whichever way), ``sale:<id>:reserve``, ``sale:<id>:reserve_release``,
 ``sale:<id>:refund``, ``sale:<id>:hold_release``; top-ups, payouts and
 adjustments take the caller's key (``topup:<id>`` or ``stripe:<event id>``,
 ``payout:<id>``, ``adjustment:<uuid>``).
+
+``earnings_hold_freeze`` / ``earnings_hold_unfreeze`` move no money: they keep a
+sale's share in pending while a return is open (``freezes``).
 """
 
+from billing.services.freezes import earnings_hold_freeze, earnings_hold_unfreeze
 from billing.services.sales import (
     cpa_charge,
     cpa_release,
@@ -39,6 +43,8 @@ __all__ = [
     "cpa_release",
     "cpa_reserve",
     "cpl_charge",
+    "earnings_hold_freeze",
+    "earnings_hold_unfreeze",
     "hold_release",
     "payout_post",
     "sale_refund",

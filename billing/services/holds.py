@@ -16,12 +16,14 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from billing.models import AccountKind
+from billing.models import AccountKind, Transaction
 from billing.models.payouts import EarningsHold
+from billing.services.freezes import frozen_sale_ids
 from billing.services.ledger import entry_of, sale_key, sale_transaction
 from billing.services.sales import hold_release
 from marketplace.errors import ApplicationError, Conflict, ValidationFailed
 from marketplace.models import Organization
+from marketplace.sql import row_insert_unless_exists
 
 logger = logging.getLogger(__name__)
 
@@ -30,35 +32,50 @@ CLAIM_TIMEOUT = timedelta(minutes=10)
 
 
 def earnings_hold_schedule(
-    *, sale_id: object, supplier: Organization, release_at: datetime
+    *,
+    sale_id: object,
+    supplier: Organization,
+    release_at: datetime,
+    charge: Transaction | None = None,
 ) -> EarningsHold:
-    """Hold the sale's supplier share until ``release_at``. Safe to call twice."""
+    """Hold the sale's supplier share until ``release_at``. Safe to call twice.
+
+    ``charge``: the sale's charge the caller just posted, so it is not read again
+    (anything else, or None, and it is looked up by the sale's key)."""
     sale, _ = sale_key(sale_id, "hold_release")
     if not isinstance(release_at, datetime) or timezone.is_naive(release_at):
         raise ValidationFailed(
             "release_at is an aware datetime.", fields={"release_at": ["Aware datetime."]}
         )
-    charge = sale_transaction(sale, "charge")
+    if charge is None or charge.idempotency_key != f"sale:{sale}:charge":
+        charge = sale_transaction(sale, "charge")
     earned = entry_of(charge, AccountKind.SUPPLIER_PENDING) if charge else None
     if earned is None:
         raise Conflict(f"Sale {sale} has no supplier earnings to hold.")
     if earned.account.organization_id != supplier.pk:
         raise Conflict(f"Sale {sale} earned money for another supplier.")
-    hold, _ = EarningsHold.objects.get_or_create(
-        sale_id=sale,
-        defaults={
-            "supplier": supplier,
-            "amount_cents": earned.amount_cents,
-            "release_at": release_at,
-        },
+    hold = EarningsHold(
+        sale_id=sale, supplier=supplier, amount_cents=earned.amount_cents, release_at=release_at
     )
-    return hold
+    if row_insert_unless_exists(hold):  # ON CONFLICT DO NOTHING: no savepoint
+        return hold
+    return EarningsHold.objects.get(sale_id=sale)
 
 
 def _claimable(now: datetime) -> Q:
-    return Q(released_at__isnull=True, release_at__lte=now) & (
-        Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - CLAIM_TIMEOUT)
+    """Due, not taken by a live worker, and not frozen by an open return."""
+    return (
+        Q(released_at__isnull=True, release_at__lte=now)
+        & (Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - CLAIM_TIMEOUT))
+        & ~Q(sale_id__in=frozen_sale_ids())
     )
+
+
+def _frozen_meanwhile(pk: object) -> bool:
+    """Lock the claimed hold (a freeze locks it too) and look at its freeze again:
+    a return opened between the claim and the release keeps the money in pending."""
+    hold = EarningsHold.objects.select_for_update().get(pk=pk)
+    return frozen_sale_ids().filter(sale_id=hold.sale_id).exists()
 
 
 def holds_release_due(*, now: datetime | None = None, batch: int = 500) -> int:
@@ -82,6 +99,11 @@ def holds_release_due(*, now: datetime | None = None, batch: int = 500) -> int:
         hold = EarningsHold.objects.get(pk=pk)
         try:
             with transaction.atomic():
+                if _frozen_meanwhile(pk):
+                    EarningsHold.objects.filter(pk=pk, claimed_at=claimed_at).update(
+                        claimed_at=None
+                    )
+                    continue
                 posted = hold_release(sale_id=hold.sale_id)
                 outcome = f"released {posted.idempotency_key}" if posted else "nothing to release"
                 EarningsHold.objects.filter(pk=pk, claimed_at=claimed_at).update(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
+from billing.services import earnings_hold_unfreeze
 from marketplace.errors import Conflict, NotFound, ValidationFailed
 from marketplace.models import User
 from quality.models import DecidedBy, Dispute, DisputeDecision, DisputeStatus, ReturnStatus
@@ -63,5 +64,7 @@ def dispute_resolve(
             actor=moderator,
             note=note,
         )
+        # Ended without a refund: the earnings are released on the next run.
+        earnings_hold_unfreeze(sale_id=sale.pk)
     dispute.refresh_from_db()
     return dispute

@@ -3,8 +3,11 @@ and the acceptance of returns left unanswered.
 
 Lock order, the same in every path here and in ``disputes``: the sale row
 (``select_for_update``), then the return (a conditional UPDATE that claims the
-transition: 0 rows means someone else moved it first), then billing's account
-locks inside its services.
+transition: 0 rows means someone else moved it first), then billing's locks
+inside its services: the sale's earnings hold, then the accounts.
+
+An open return freezes the sale's earnings in pending (``earnings_hold_freeze``);
+its end lifts the freeze, before a refund takes the share back from pending.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 
+from billing.services import earnings_hold_freeze, earnings_hold_unfreeze
 from marketplace.errors import ApplicationError, Conflict, NotFound, ValidationFailed
 from marketplace.models import Organization, Sale, SaleEvent, SaleStatus, User
 from quality.models import (
@@ -135,6 +139,9 @@ def return_reverse(
     event = return_claim(
         ret, to=to, kind=kind, allowed=allowed, decided_by=decided_by, actor=actor, note=note
     )
+    # Before the money: the hold's lock comes before the accounts' (as in the release).
+    # The refund then takes the share from pending and the hold releases nothing.
+    earnings_hold_unfreeze(sale_id=sale.pk)
     money = sale_money_reverse(sale=sale, return_id=ret.pk)
     event.data = {**event.data, "money": money}
     event.save(update_fields=["data"])
@@ -261,6 +268,8 @@ def _return_create(
             note=check.detail,
         )
     else:
+        # Open: the supplier's share stays in pending until the return ends.
+        earnings_hold_freeze(sale_id=sale.pk, reason=f"Return {ret.pk} is open.")
         return_event_notify(requested)
     return ret
 

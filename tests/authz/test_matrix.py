@@ -43,6 +43,7 @@ ADMIN_MODEL_ACCESS: dict[str, frozenset[str]] = {
     "billing.stripeevent": frozenset({"view"}),
     "billing.payout": frozenset({"view"}),
     "billing.earningshold": frozenset({"view"}),
+    "billing.earningsfreeze": frozenset({"view"}),
     "quality.supplierstanding": frozenset({"view"}),
     "auth.group": frozenset(),
     "account.emailaddress": frozenset(),
@@ -174,7 +175,7 @@ def _money_records() -> None:
     from django.utils import timezone
 
     from billing.models import AccountKind, TopUp
-    from billing.services import cpl_charge
+    from billing.services import cpl_charge, earnings_hold_freeze
     from billing.services.holds import earnings_hold_schedule
     from billing.services.payouts import payout_request
     from billing.stripe.events import event_receive
@@ -192,6 +193,7 @@ def _money_records() -> None:
     earnings_hold_schedule(
         sale_id=sale, supplier=supplier, release_at=timezone.now() + timedelta(days=3)
     )
+    earnings_hold_freeze(sale_id=sale, reason="Matrix world")
     adjustment_post(
         organization=supplier,
         amount_cents=50_00,
