@@ -8,6 +8,8 @@ stopped: only leads whose preview is still empty are read.
 
 from __future__ import annotations
 
+import json
+
 from django.db import migrations, transaction
 
 from marketplace.previews import preview_of
@@ -32,8 +34,23 @@ def backfill_previews(apps, schema_editor) -> None:
         for lead in batch:
             lead.preview = preview_of(lead)
         with transaction.atomic(using=alias):
-            Lead.objects.using(alias).bulk_update(batch, ["preview"])
+            _store(Lead, batch, schema_editor.connection)
         last = batch[-1].pk
+
+
+def _store(Lead, batch: list, connection) -> None:
+    if connection.vendor != "postgresql":  # the SQLite demo
+        Lead.objects.using(connection.alias).bulk_update(batch, ["preview"])
+        return
+    # One join against the batch's arrays: bulk_update's CASE of 2,000 branches costs
+    # more Python than the decryption it follows.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE marketplace_lead AS lead SET preview = batch.preview "
+            "FROM unnest(%s::uuid[], %s::jsonb[]) AS batch(id, preview) "
+            "WHERE lead.id = batch.id",
+            [[lead.pk for lead in batch], [json.dumps(lead.preview) for lead in batch]],
+        )
 
 
 class Migration(migrations.Migration):

@@ -1,0 +1,57 @@
+"""A catalog page costs a fixed number of queries, whatever its rows: suppliers and
+segments come with the page's rows, never one query per row."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from marketplace.models import OrganizationKind
+from tests.factories import OrganizationFactory
+from tests.marketplace.catalog.conftest import browse, hours_ago
+
+pytestmark = pytest.mark.postgres
+
+# The API key, the segments in scope, the page with its suppliers and segments, and the
+# capped count (SET LOCAL, the scan) in its transaction: a SAVEPOINT pair inside a test's
+# transaction, so 5 statements in production.
+QUERIES_PER_PAGE = 7
+
+
+def _queries(actor, **params) -> list[str]:
+    with CaptureQueriesContext(connection) as queries:
+        body = browse(actor, **params)
+    assert body["results"]
+    return [query["sql"] for query in queries.captured_queries]
+
+
+def test_a_page_of_fifty_leads_from_fifty_suppliers_costs_what_one_lead_costs(
+    buyer_a, make_lead, travel
+):
+    make_lead(created_at=hours_ago(100))
+    browse(buyer_a)  # the key's first use records it (once a minute at most)
+    one = _queries(buyer_a)
+
+    for n in range(49):
+        supplier = OrganizationFactory(kind=OrganizationKind.SUPPLIER, name=f"Supplier {n}")
+        segment = {"segment": travel, "attributes": {"destination": "Crete"}} if n % 2 else {}
+        make_lead(supplier=supplier, created_at=hours_ago(n), **segment)
+    fifty = _queries(buyer_a)
+
+    assert len(one) == len(fifty) == QUERIES_PER_PAGE, fifty
+    names = {item["supplier"]["name"] for item in browse(buyer_a)["results"]}
+    assert len(names) == 50
+
+
+def test_a_filtered_deep_page_costs_one_query_more_for_the_segment_filter(buyer_a, make_lead):
+    for n in range(60):
+        make_lead(created_at=hours_ago(n))
+    first = browse(buyer_a, segment="loans", limit="50")
+    cursor = parse_qs(urlsplit(first["next"]).query)["cursor"][0]
+
+    deep = _queries(buyer_a, segment="loans", limit="50", cursor=cursor)
+
+    assert len(deep) == QUERIES_PER_PAGE + 1  # the segment named in the filter
