@@ -29,6 +29,7 @@ from marketplace.models import (
 )
 from marketplace.money import currency
 from marketplace.pricing import lead_listed_price
+from marketplace.selectors.catalog import freshness_cutoff
 
 
 class AlreadyPurchased(Conflict):
@@ -83,8 +84,12 @@ def _refuse_person_bought_before(*, buyer: Organization, lead: Lead, now: dateti
         )
 
 
-def _claim_one_sale(*, lead: Lead) -> None:
-    """The one conditional UPDATE: a sale is counted only while the lead is on sale."""
+def _claim_one_sale(*, lead: Lead, now: datetime) -> None:
+    """The one conditional UPDATE: a sale is counted only while the lead is on sale.
+
+    A lead older than its segment's freshness limit is not on sale, even before the
+    expiry task marks it (the catalog hides it already)."""
+    fresh_since = freshness_cutoff(lead.segment, now)
     supplier_in_good_standing = Exists(
         Organization.objects.filter(pk=OuterRef("supplier_id"), suspended_at__isnull=True)
     )
@@ -93,6 +98,7 @@ def _claim_one_sale(*, lead: Lead) -> None:
         pk=lead.pk,
         status=LeadStatus.AVAILABLE,
         sales_count__lt=F("max_sales"),
+        created_at__gte=fresh_since,
     ).update(
         sales_count=F("sales_count") + 1,
         status=Case(
@@ -105,6 +111,11 @@ def _claim_one_sale(*, lead: Lead) -> None:
     current = Lead.objects.select_related("supplier").get(pk=lead.pk)
     if current.status == LeadStatus.SOLD_OUT or current.sales_count >= current.max_sales:
         raise SoldOut(_("This lead is sold out."))
+    if current.created_at < fresh_since:
+        raise Conflict(
+            _("This lead is no longer offered (older than %(days)d days).")
+            % {"days": lead.segment.freshness_days}
+        )
     if current.supplier.is_suspended:
         raise Conflict(_("This lead's supplier is suspended; its leads are not on sale."))
     raise Conflict(_("This lead is no longer on sale."))
@@ -149,7 +160,7 @@ def purchase_create(
         indexes=[lead.phone_index, lead.email_index],
     )
     _refuse_person_bought_before(buyer=buyer, lead=lead, now=now)
-    _claim_one_sale(lead=lead)
+    _claim_one_sale(lead=lead, now=now)
     lead.refresh_from_db(fields=["status", "sales_count"])
 
     price = listed.price_cents if model == BillingModel.CPL else listed.cpa_price_cents
