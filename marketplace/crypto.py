@@ -9,11 +9,16 @@ under ``BLIND_INDEX_KEY``, a key separate from the encryption keys.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
+import os
+import time
+from collections.abc import Sequence
 from functools import lru_cache
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import models
@@ -38,6 +43,38 @@ def fernet() -> MultiFernet:
 def encrypt_text(value: str) -> str:
     # The first key encrypts (MultiFernet.encrypt would do the same, one call deeper).
     return _primary_fernet(tuple(settings.FIELD_ENCRYPTION_KEYS)).encrypt(value.encode()).decode()
+
+
+@lru_cache(maxsize=4)
+def _token_parts(key: str) -> tuple[algorithms.AES, hmac.HMAC]:
+    raw = base64.urlsafe_b64decode(key)  # Fernet: signing key, then encryption key
+    return algorithms.AES(raw[16:]), hmac.new(raw[:16], digestmod=hashlib.sha256)
+
+
+def encrypt_many(values: Sequence[str], *, at: int | None = None) -> list[str]:
+    """``encrypt_text`` of many values at once, for bulk inserts: the same Fernet
+    tokens (version, time, IV, AES-128-CBC with PKCS7 padding, HMAC-SHA256; any
+    Fernet with the key decrypts them), with the key material prepared once and
+    the IVs read in one call. Empty values stay empty."""
+    keys = tuple(settings.FIELD_ENCRYPTION_KEYS)
+    _primary_fernet(keys)  # a malformed key fails as everywhere else
+    aes, signer = _token_parts(keys[0])
+    prefix = b"\x80" + (int(time.time()) if at is None else at).to_bytes(8, "big")
+    randomness = os.urandom(16 * len(values))
+    tokens = []
+    for number, value in enumerate(values):
+        if not value:
+            tokens.append(value)
+            continue
+        data = value.encode()
+        padding = 16 - len(data) % 16
+        iv = randomness[16 * number : 16 * number + 16]
+        encryptor = Cipher(aes, modes.CBC(iv)).encryptor()
+        parts = prefix + iv + encryptor.update(data + bytes([padding]) * padding)
+        mac = signer.copy()
+        mac.update(parts)
+        tokens.append(base64.urlsafe_b64encode(parts + mac.digest()).decode())
+    return tokens
 
 
 def decrypt_text(token: str) -> str:

@@ -23,13 +23,13 @@ from marketplace.errors import ApplicationError
 from marketplace.models import Lead, LeadStatus, Organization, RejectionReason, Segment
 from marketplace.previews import preview_of
 from marketplace.selectors.segments import active_segments_by_slug
+from suppliers.intake.copying import leads_insert
 from suppliers.intake.locks import lock_people
 from suppliers.intake.lookups import People, known_facts
 from suppliers.intake.validation import LeadDraft, validate_lead
 
 logger = logging.getLogger(__name__)
 
-_INSERT_BATCH = 500
 _MAX_ATTEMPTS = 3
 _EXTERNAL_ID_CONSTRAINT = "lead_unique_external_id"
 
@@ -186,7 +186,7 @@ def _judge_and_store(
         # external ids since we looked (the person locks don't cover it): the
         # unique constraint refuses the insert, and the caller judges again.
         try:
-            Lead.objects.bulk_create(new_leads, batch_size=_INSERT_BATCH)
+            leads_insert(new_leads)  # COPY on PostgreSQL
         except IntegrityError as exc:
             if not _is_external_id_clash(exc):
                 raise

@@ -1,0 +1,88 @@
+"""Leads stored by COPY read back exactly as leads stored by bulk_create."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
+
+from marketplace.ids import new_id
+from marketplace.models import Lead, LeadStatus, Organization, OrganizationKind, Segment
+from suppliers.intake.copying import leads_insert
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _copy_even_one_lead(monkeypatch):
+    monkeypatch.setattr("suppliers.intake.copying.COPY_FROM", 1)
+
+
+AWKWARD = "tab\there, new\nline, cr\r, back\\slash \\N, quote \" ' ; Łódź Москва 😀"
+
+
+def _lead(supplier: Organization, segment: Segment, number: int, **values: object) -> Lead:
+    fields = {
+        "supplier": supplier,
+        "segment": segment,
+        "external_id": f"ext-{number}",
+        "status": LeadStatus.AVAILABLE,
+        "first_name": "Zofia",
+        "country": "PL",
+        "price_cents": 1250,
+        "created_at": datetime(2026, 11, 20, 10, 0, 0, 123456, tzinfo=UTC),
+    }
+    return Lead(**(fields | values))
+
+
+def _stored(lead: Lead) -> dict:
+    row = Lead.objects.get(pk=lead.pk)
+    return {
+        f.attname: getattr(row, f.attname)
+        for f in Lead._meta.concrete_fields
+        if f.attname not in ("id", "external_id")
+    }
+
+
+def test_copy_stores_what_bulk_create_stores() -> None:
+    supplier = Organization.objects.create(name="S", kind=OrganizationKind.SUPPLIER)
+    segment = Segment.objects.get(slug="loans")
+    awkward = {
+        "last_name": AWKWARD,
+        "phone": "+48601234567",
+        "email": "a@b.pl",
+        "phone_index": "ab" * 32,
+        "email_index": "",
+        "city": AWKWARD,
+        "consent_text": AWKWARD,
+        "consent_ip": "2001:db8::1",
+        "captured_at": None,
+        "cpa_price_cents": None,
+        "rejection_reasons": ["duplicate"],
+        "attributes": {"text": AWKWARD, "n": 12, "nested": {"\\": [1.5, None, True]}},
+        "qualification": {},
+        "max_sales": 3,
+    }
+    by_copy, by_orm = _lead(supplier, segment, 1, **awkward), _lead(supplier, segment, 2, **awkward)
+    original = _lead(supplier, segment, 3)
+    leads_insert([original])
+    by_copy.duplicate_of_id = by_orm.duplicate_of_id = original.pk
+    with CaptureQueriesContext(connection) as statements:
+        leads_insert([by_copy])
+    assert [q["sql"].split(" ", 1)[0] for q in statements] == ["COPY"]
+    Lead.objects.bulk_create([by_orm])
+    assert _stored(by_copy) == _stored(by_orm)
+    assert _stored(by_copy)["city"] == AWKWARD
+    assert not by_copy._state.adding
+
+
+def test_an_external_id_stored_already_fails_the_copy_with_nothing_stored() -> None:
+    supplier = Organization.objects.create(name="S", kind=OrganizationKind.SUPPLIER)
+    segment = Segment.objects.get(slug="loans")
+    leads_insert([_lead(supplier, segment, 1)])
+    with pytest.raises(IntegrityError) as caught, transaction.atomic():
+        leads_insert([_lead(supplier, segment, 2, id=new_id()), _lead(supplier, segment, 1)])
+    assert caught.value.__cause__.diag.constraint_name == "lead_unique_external_id"
+    assert Lead.objects.filter(supplier=supplier).count() == 1
