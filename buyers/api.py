@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from django.http import StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -29,6 +31,7 @@ from marketplace.api.pagination import CursorPagination
 from marketplace.api.permissions import IsBuyer, acting_organization
 from marketplace.api.schema import error_responses, page_of
 from marketplace.models import AccessChannel, ApiKey, BillingModel, SaleStatus, User
+from marketplace.services.idempotency import StoredResponse
 
 _FILTERS = [
     OpenApiParameter("status", str, enum=SaleStatus.values),
@@ -57,7 +60,22 @@ def _reveal(request: Request, sales: list, channel: str = AccessChannel.API) -> 
     )
 
 
-class PurchaseCreateApi(APIView):
+class RevealOnReplay:
+    """A replayed answer (same Idempotency-Key) shows the purchase's personal data
+    again: the access log records that reveal as it recorded the first one."""
+
+    def idempotency_replayed(self, request: Request, stored: StoredResponse) -> None:
+        if not 200 <= stored.status_code < 300:
+            return  # a refusal shows no personal data
+        try:
+            sale_id = json.loads(stored.body).get("id")
+        except (ValueError, AttributeError):
+            return
+        sale = buyer_purchase(buyer=acting_organization(request), sale_id=sale_id)
+        _reveal(request, [sale])
+
+
+class PurchaseCreateApi(RevealOnReplay, APIView):
     """Buy a lead: pay-per-lead charges the wallet now, pay-per-action reserves the price."""
 
     permission_classes = [IsBuyer]
@@ -131,7 +149,7 @@ class PurchaseDetailApi(APIView):
         return Response(PurchaseSerializer(sale).data)
 
 
-class PurchaseActionApi(APIView):
+class PurchaseActionApi(RevealOnReplay, APIView):
     """Report the agreed action: charges a pay-per-action purchase inside its window."""
 
     permission_classes = [IsBuyer]

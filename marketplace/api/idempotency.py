@@ -1,5 +1,10 @@
 """``Idempotency-Key`` on POST: the same key and body within 24 h returns the
-first response and does nothing again."""
+first response and does nothing again.
+
+A view whose answer must be recorded each time it is shown (personal data goes
+in the access log) defines ``idempotency_replayed(request, stored)``; it runs
+before every replay, and an ``ApplicationError`` it raises is answered instead
+of the stored response."""
 
 from __future__ import annotations
 
@@ -55,6 +60,12 @@ def idempotent(handler: Callable) -> Callable:
         except ApplicationError as exc:
             return view.handle_exception(exc)
         if isinstance(claim, StoredResponse):
+            on_replay = getattr(view, "idempotency_replayed", None)
+            if on_replay is not None:
+                try:
+                    on_replay(request, claim)
+                except ApplicationError as exc:
+                    return view.handle_exception(exc)
             replay = HttpResponse(
                 claim.body, status=claim.status_code, content_type=claim.content_type
             )
