@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -190,11 +191,16 @@ def _url(value: object, label: str, errors: _Errors) -> str:
     return value.strip()
 
 
+@lru_cache(maxsize=16)
+def _values_of(choices: type) -> frozenset[str]:
+    return frozenset(choices.values)  # Django builds the list on every access
+
+
 def _choice(data: Mapping, name: str, choices: type, errors: _Errors) -> str:
     value = data.get(name)
     if value is None or value == "":
         return ""
-    if not isinstance(value, str) or value not in choices.values:
+    if not isinstance(value, str) or value not in _values_of(choices):
         errors.add(name, "Must be one of: " + ", ".join(choices.values) + ".")
         return ""
     return value
