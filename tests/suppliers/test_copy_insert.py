@@ -8,6 +8,7 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
+from marketplace.crypto import encrypt_many
 from marketplace.ids import new_id
 from marketplace.models import Lead, LeadStatus, Organization, OrganizationKind, Segment
 from suppliers.intake.copying import leads_insert
@@ -86,3 +87,17 @@ def test_an_external_id_stored_already_fails_the_copy_with_nothing_stored() -> N
         leads_insert([_lead(supplier, segment, 2, id=new_id()), _lead(supplier, segment, 1)])
     assert caught.value.__cause__.diag.constraint_name == "lead_unique_external_id"
     assert Lead.objects.filter(supplier=supplier).count() == 1
+
+
+def test_encrypt_many_makes_fernet_tokens_of_the_first_key(settings) -> None:
+    from cryptography.fernet import Fernet
+
+    first, second = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    settings.FIELD_ENCRYPTION_KEYS = [first, second]
+    values = ["", "Zofia", "x" * 16, AWKWARD]
+    tokens = encrypt_many(values, at=1_790_000_000)
+    assert tokens[0] == ""
+    for value, token in zip(values[1:], tokens[1:], strict=True):
+        assert Fernet(first.encode()).decrypt(token.encode()).decode() == value
+        assert Fernet(first.encode()).extract_timestamp(token.encode()) == 1_790_000_000
+    assert len(set(encrypt_many(["same", "same"]))) == 2  # a fresh IV each
