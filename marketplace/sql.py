@@ -1,0 +1,63 @@
+"""Writing rows in fewer round trips.
+
+A purchase writes a sale, its event and an access-log row; as three INSERTs
+they are three round trips to the database. On PostgreSQL, data-modifying CTEs
+make them one statement: every INSERT in it sees the same snapshot and the
+foreign keys between them are checked at commit (Django creates them
+``DEFERRABLE INITIALLY DEFERRED``). Elsewhere (SQLite in development) each row
+is its own INSERT. The SQL and its parameters come from Django's own insert
+compiler, so defaults, ``pre_save`` and value preparation (JSON, UUIDs, aware
+datetimes) are exactly what ``save()`` would send.
+"""
+
+from __future__ import annotations
+
+from django.db import DEFAULT_DB_ALIAS, connections, models
+from django.db.models.constants import OnConflict
+from django.db.models.sql.subqueries import InsertQuery
+
+
+def _insert_sql(obj: models.Model, *, connection, ignore_conflicts: bool = False):
+    if obj.pk is None:
+        raise ValueError(f"{type(obj).__name__} needs its primary key before a combined insert.")
+    query = InsertQuery(type(obj), on_conflict=OnConflict.IGNORE if ignore_conflicts else None)
+    query.insert_values([f for f in obj._meta.local_concrete_fields if not f.generated], [obj])
+    [(sql, params)] = query.get_compiler(connection=connection).as_sql()
+    return sql, params
+
+
+def _mark_saved(obj: models.Model, using: str) -> None:
+    obj._state.adding = False
+    obj._state.db = using
+
+
+def rows_insert(*objs: models.Model, using: str = DEFAULT_DB_ALIAS) -> None:
+    """INSERT these model instances (of any models, primary keys set) in one statement."""
+    connection = connections[using]
+    if connection.vendor != "postgresql":
+        for obj in objs:
+            obj.save(force_insert=True, using=using)
+        return
+    statements = [_insert_sql(obj, connection=connection) for obj in objs]
+    *first, (sql, _) = statements
+    if first:
+        ctes = ", ".join(f"row{n} AS ({text})" for n, (text, _) in enumerate(first))
+        sql = f"WITH {ctes} {sql}"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [value for _, values in statements for value in values])
+    for obj in objs:
+        _mark_saved(obj, using)
+
+
+def row_insert_unless_exists(obj: models.Model, *, using: str = DEFAULT_DB_ALIAS) -> bool:
+    """INSERT ``obj`` unless a unique constraint already holds its row: one statement,
+    no savepoint (``ON CONFLICT DO NOTHING``). True when this call inserted it."""
+    connection = connections[using]
+    sql, params = _insert_sql(obj, connection=connection, ignore_conflicts=True)
+    pk = connection.ops.quote_name(obj._meta.pk.column)
+    with connection.cursor() as cursor:
+        cursor.execute(f"{sql} RETURNING {pk}", params)
+        inserted = cursor.fetchone() is not None
+    if inserted:
+        _mark_saved(obj, using)
+    return inserted
