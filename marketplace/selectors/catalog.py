@@ -34,6 +34,7 @@ from django.db.models import (
     Max,
     Min,
     OuterRef,
+    Prefetch,
     Q,
     QuerySet,
     Subquery,
@@ -51,9 +52,7 @@ _SHOWN = (
     "segment__slug",
     "segment__name",
     "segment__age_discounts",
-    "supplier__name",
-    "supplier__rating_score",
-    "supplier__rating_tier",
+    "supplier",
     "country",
     "region",
     "city",
@@ -309,8 +308,15 @@ def catalog_page_rows(
     page_ids = leads.values("pk")[: limit + 1]
     return (
         Lead.objects.filter(pk__in=Subquery(page_ids))
-        .select_related("segment", "supplier")
+        .select_related("segment")
         .only(*_SHOWN)
+        # Once per page, one instance per supplier (a page often has a few suppliers).
+        .prefetch_related(
+            Prefetch(
+                "supplier",
+                queryset=Organization.objects.only("id", "name", "rating_score", "rating_tier"),
+            )
+        )
         .order_by("-created_at", "-id")
     )
 
