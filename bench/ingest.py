@@ -275,11 +275,21 @@ def baseline_copy(rows: list[dict], *, supplier) -> float:
         "consent_captured_at", "consent_ip", "consent_page_url", "consent_certificate_url",
         "qualification", "attributes", "price_cents", "max_sales", "sales_count", "created_at",
     ]  # fmt: skip
+    stored_preview = any(field.name == "preview" for field in Lead._meta.concrete_fields)
+    if stored_preview:  # the catalog's masked preview, stored at intake since 81e300e
+        from marketplace.previews import lead_preview
+
+        columns.append("preview")
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     for n, row in enumerate(rows):
         phone = f"+4860{n:07d}"
         email = f"copy.{n}@poczta-bench.example"
+        preview = (
+            [json.dumps(lead_preview(first_name=row["Imię"], phone=phone, email=email,
+                                     country=row["Kraj"]))]
+            if stored_preview else []
+        )  # fmt: skip
         writer.writerow(
             [
                 new_id(), supplier.pk, segment.pk, f"copy-{row['ID']}", "available", "[]",
@@ -288,6 +298,7 @@ def baseline_copy(rows: list[dict], *, supplier) -> float:
                 row["Miasto"], "", "hot", "landing_page", row["Zgoda"], row["Data zgody"],
                 encrypt(row["IP"]), "", "", "{}",
                 json.dumps({"amount": int(row["amount"]), "term_months": 24}), 1250, 1, 0, now,
+                *preview,
             ]
         )  # fmt: skip
     buffer.seek(0)
