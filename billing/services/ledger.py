@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable
 from typing import TypeVar
 from uuid import UUID
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
 
 from billing.models import Account, Entry, Transaction
@@ -15,6 +15,7 @@ from marketplace.models import Organization
 from marketplace.money import MAX_AMOUNT_CENTS, currency, format_cents
 
 T = TypeVar("T")
+A = TypeVar("A")
 AccountKey = tuple[UUID, str]
 Lines = list[tuple[Account, int]]
 
@@ -58,6 +59,21 @@ def money(cents: int) -> str:
 
 # --- accounts, locks and posting ---------------------------------------------
 
+# Account ids by (database, organization or None for the platform, kind). An account
+# never changes owner or kind and is never deleted, so an id once read stays right;
+# ``posting.transaction_post_quick`` still checks each against its row (a test
+# database rolled back forgets rows a process remembers) and falls back on a miss.
+_account_ids: dict[tuple[str, UUID | None, str], int] = {}
+
+
+def account_id_cached(organization_id: UUID | None, kind: str) -> int | None:
+    return _account_ids.get((connection.settings_dict["NAME"], organization_id, kind))
+
+
+def _remember(account: Account) -> None:
+    key = (connection.settings_dict["NAME"], account.organization_id, account.kind)
+    _account_ids[key] = account.pk
+
 
 def accounts_lock(keys: Iterable[AccountKey]) -> dict[AccountKey, Account]:
     """Create missing organization accounts, then lock them all in primary-key order."""
@@ -73,7 +89,9 @@ def accounts_lock(keys: Iterable[AccountKey]) -> dict[AccountKey, Account]:
             [Account(organization_id=org, kind=kind, balance_cents=0) for org, kind in missing],
             ignore_conflicts=True,
         )
-    locked = Account.objects.select_for_update().filter(match).order_by("pk")
+    locked = list(Account.objects.select_for_update().filter(match).order_by("pk"))
+    for account in locked:
+        _remember(account)
     return {(account.organization_id, account.kind): account for account in locked}
 
 
@@ -82,6 +100,7 @@ def platform_account(kind: str) -> Account:
     if account is None:
         Account.objects.bulk_create([Account(kind=kind, balance_cents=None)], ignore_conflicts=True)
         account = Account.objects.get(organization__isnull=True, kind=kind)
+    _remember(account)
     return account
 
 
@@ -105,6 +124,14 @@ def require_funds(account: Account, amount: int, *, what: str) -> None:
         )
 
 
+def balanced_lines(lines: list[tuple[A, int]], *, key: str) -> list[tuple[A, int]]:
+    """``lines`` without zero amounts: two or more, summing to zero (else a bug)."""
+    lines = [(account, amount) for account, amount in lines if amount != 0]
+    if len(lines) < 2 or sum(amount for _, amount in lines) != 0:
+        raise RuntimeError(f"Unbalanced ledger transaction {key}: {lines}")
+    return lines
+
+
 def write_transaction(
     *,
     kind: str,
@@ -116,9 +143,7 @@ def write_transaction(
     actor: str = "",
 ) -> Transaction:
     """Write one balanced transaction. Organization accounts in ``lines`` must be locked."""
-    lines = [(account, amount) for account, amount in lines if amount != 0]
-    if len(lines) < 2 or sum(amount for _, amount in lines) != 0:
-        raise RuntimeError(f"Unbalanced ledger transaction {key}: {lines}")
+    lines = balanced_lines(lines, key=key)
     posted = Transaction.objects.create(
         kind=kind,
         idempotency_key=key,
@@ -147,6 +172,16 @@ def write_transaction(
             )
         )
     Entry.objects.bulk_create(entries)
+    return with_entries(posted, entries)
+
+
+def with_entries(posted: Transaction, entries: list[Entry]) -> Transaction:
+    """Keep the entries just written on their transaction (as ``prefetch_related``
+    would), so ``entry_of`` reads them without a query."""
+    cached = posted.entries.all()
+    cached._result_cache = list(entries)
+    cached._prefetch_done = True
+    posted._prefetched_objects_cache = {"entries": cached}
     return posted
 
 

@@ -21,6 +21,7 @@ from billing.services.ledger import (
     transaction_by_key,
     write_transaction,
 )
+from billing.services.posting import AccountLines, transaction_post_quick
 from marketplace.errors import Conflict
 from marketplace.models import Organization
 
@@ -31,6 +32,52 @@ def _split(price_cents: int, commission_percent: int | None) -> Split:
     return commission_split(
         price_cents=price_cents, percent=commission_percent_resolve(commission_percent)
     )
+
+
+def _buyer_pays(
+    *,
+    kind: str,
+    sale: str,
+    key: str,
+    description: str,
+    buyer: Organization,
+    price: int,
+    credits: AccountLines,
+) -> Transaction:
+    """The buyer's wallet pays ``price`` into ``credits`` (organization accounts, or
+    ``(None, kind)`` for a platform one): the two-statement posting when it can,
+    else the general path (create and lock the accounts, the key, the funds)."""
+    wallet = (buyer.pk, AccountKind.BUYER_AVAILABLE)
+    lines = [(wallet, -price), *credits]
+    quick = transaction_post_quick(
+        kind=kind,
+        key=key,
+        description=description,
+        reference_type="sale",
+        reference_id=sale,
+        lines=lines,
+    )
+    if quick is not None:
+        return quick
+
+    def post() -> Transaction:
+        accounts = accounts_lock([account for account, _ in lines if account[0] is not None])
+        if existing := transaction_by_key(key, kind):
+            return existing
+        require_funds(accounts[wallet], price, what="funds in the wallet")
+        return write_transaction(
+            kind=kind,
+            key=key,
+            description=description,
+            reference_type="sale",
+            reference_id=sale,
+            lines=[
+                (accounts[account] if account[0] else platform_account(account[1]), amount)
+                for account, amount in lines
+            ],
+        )
+
+    return once(key, kind, post)
 
 
 def cpl_charge(
@@ -49,29 +96,18 @@ def cpl_charge(
     split = _split(price, commission_percent)
     sale, key = sale_key(sale_id, "charge")
     check_parties(buyer, supplier)
-
-    def post() -> Transaction:
-        accounts = accounts_lock(
-            [(buyer.pk, AccountKind.BUYER_AVAILABLE), (supplier.pk, AccountKind.SUPPLIER_PENDING)]
-        )
-        if existing := transaction_by_key(key, TransactionKind.CPL_CHARGE):
-            return existing
-        available = accounts[(buyer.pk, AccountKind.BUYER_AVAILABLE)]
-        require_funds(available, price, what="funds in the wallet")
-        return write_transaction(
-            kind=TransactionKind.CPL_CHARGE,
-            key=key,
-            description=f"Lead purchase, sale {sale}: {money(price)}",
-            reference_type="sale",
-            reference_id=sale,
-            lines=[
-                (available, -price),
-                (accounts[(supplier.pk, AccountKind.SUPPLIER_PENDING)], split.supplier_cents),
-                (platform_account(AccountKind.PLATFORM_REVENUE), split.commission_cents),
-            ],
-        )
-
-    return once(key, TransactionKind.CPL_CHARGE, post)
+    return _buyer_pays(
+        kind=TransactionKind.CPL_CHARGE,
+        sale=sale,
+        key=key,
+        description=f"Lead purchase, sale {sale}: {money(price)}",
+        buyer=buyer,
+        price=price,
+        credits=[
+            ((supplier.pk, AccountKind.SUPPLIER_PENDING), split.supplier_cents),
+            ((None, AccountKind.PLATFORM_REVENUE), split.commission_cents),
+        ],
+    )
 
 
 def cpa_reserve(*, buyer: Organization, sale_id: object, price_cents: int) -> Transaction:
@@ -79,25 +115,15 @@ def cpa_reserve(*, buyer: Organization, sale_id: object, price_cents: int) -> Tr
     price = require_amount(price_cents, field="price")
     sale, key = sale_key(sale_id, "reserve")
     check_parties(buyer, None)
-
-    def post() -> Transaction:
-        accounts = accounts_lock(
-            [(buyer.pk, AccountKind.BUYER_AVAILABLE), (buyer.pk, AccountKind.BUYER_RESERVED)]
-        )
-        if existing := transaction_by_key(key, TransactionKind.CPA_RESERVE):
-            return existing
-        available = accounts[(buyer.pk, AccountKind.BUYER_AVAILABLE)]
-        require_funds(available, price, what="funds in the wallet")
-        return write_transaction(
-            kind=TransactionKind.CPA_RESERVE,
-            key=key,
-            description=f"Reserved for pay-per-action sale {sale}: {money(price)}",
-            reference_type="sale",
-            reference_id=sale,
-            lines=[(available, -price), (accounts[(buyer.pk, AccountKind.BUYER_RESERVED)], price)],
-        )
-
-    return once(key, TransactionKind.CPA_RESERVE, post)
+    return _buyer_pays(
+        kind=TransactionKind.CPA_RESERVE,
+        sale=sale,
+        key=key,
+        description=f"Reserved for pay-per-action sale {sale}: {money(price)}",
+        buyer=buyer,
+        price=price,
+        credits=[((buyer.pk, AccountKind.BUYER_RESERVED), price)],
+    )
 
 
 def _reservation(sale: str) -> tuple[UUID, int]:
