@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from django.db import transaction
-from django.db.models import Case, Exists, F, OuterRef, Q, Value, When
+from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -14,7 +14,7 @@ from billing.commission import commission_percent_resolve
 from billing.services import cpa_reserve, cpl_charge
 from billing.services.holds import earnings_hold_schedule
 from buyers.ids import as_uuid
-from buyers.services.access import personal_data_reveal
+from buyers.services.access import personal_data_access_rows
 from buyers.services.locks import lock_buyer_person
 from marketplace.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from marketplace.models import (
@@ -30,6 +30,7 @@ from marketplace.models import (
 from marketplace.money import currency
 from marketplace.pricing import lead_listed_price
 from marketplace.selectors.catalog import freshness_cutoff
+from marketplace.sql import rows_insert
 
 
 class AlreadyPurchased(Conflict):
@@ -84,29 +85,36 @@ def _refuse_person_bought_before(*, buyer: Organization, lead: Lead, now: dateti
         )
 
 
+# The one conditional UPDATE: a sale is counted only while the lead is on sale and its
+# supplier is not suspended. RETURNING gives the new count and status (another buyer's
+# sale may have moved them since the lead was read), so nothing is read again.
+_CLAIM_SQL = """
+UPDATE marketplace_lead
+SET sales_count = sales_count + 1,
+    status = CASE WHEN sales_count + 1 >= max_sales THEN %s ELSE status END
+WHERE id = %s AND status = %s AND sales_count < max_sales AND created_at >= %s
+    AND EXISTS (
+        SELECT 1 FROM marketplace_organization supplier
+        WHERE supplier.id = marketplace_lead.supplier_id AND supplier.suspended_at IS NULL
+    )
+RETURNING status, sales_count
+"""
+
+
 def _claim_one_sale(*, lead: Lead, now: datetime) -> None:
-    """The one conditional UPDATE: a sale is counted only while the lead is on sale.
+    """Count this sale on the lead (one statement), or say why it is not on sale.
 
     A lead older than its segment's freshness limit is not on sale, even before the
     expiry task marks it (the catalog hides it already)."""
+    lead_id = Lead._meta.pk.get_db_prep_value(lead.pk, connection)
     fresh_since = freshness_cutoff(lead.segment, now)
-    supplier_in_good_standing = Exists(
-        Organization.objects.filter(pk=OuterRef("supplier_id"), suspended_at__isnull=True)
-    )
-    claimed = Lead.objects.filter(
-        supplier_in_good_standing,
-        pk=lead.pk,
-        status=LeadStatus.AVAILABLE,
-        sales_count__lt=F("max_sales"),
-        created_at__gte=fresh_since,
-    ).update(
-        sales_count=F("sales_count") + 1,
-        status=Case(
-            When(sales_count__gte=F("max_sales") - 1, then=Value(LeadStatus.SOLD_OUT)),
-            default=F("status"),
-        ),
-    )
+    params = [LeadStatus.SOLD_OUT, lead_id, LeadStatus.AVAILABLE]
+    params.append(connection.ops.adapt_datetimefield_value(fresh_since))
+    with connection.cursor() as cursor:
+        cursor.execute(_CLAIM_SQL, params)
+        claimed = cursor.fetchone()
     if claimed:
+        lead.status, lead.sales_count = claimed
         return
     current = Lead.objects.select_related("supplier").get(pk=lead.pk)
     if current.status == LeadStatus.SOLD_OUT or current.sales_count >= current.max_sales:
@@ -161,10 +169,9 @@ def purchase_create(
     )
     _refuse_person_bought_before(buyer=buyer, lead=lead, now=now)
     _claim_one_sale(lead=lead, now=now)
-    lead.refresh_from_db(fields=["status", "sales_count"])
 
     price = listed.price_cents if model == BillingModel.CPL else listed.cpa_price_cents
-    sale = Sale.objects.create(
+    sale = Sale(
         lead=lead,
         buyer=buyer,
         supplier_id=lead.supplier_id,
@@ -182,7 +189,7 @@ def purchase_create(
             now + timedelta(days=segment.action_window_days) if model == BillingModel.CPA else None
         ),
     )
-    SaleEvent.objects.create(
+    event = SaleEvent(
         sale=sale,
         kind="purchased",
         to_status=sale.status,
@@ -195,9 +202,17 @@ def purchase_create(
         actor=user,
         created_at=now,
     )
+    reveals = (
+        personal_data_access_rows(
+            buyer=buyer, sales=[sale], channel=reveal, user=user, api_key=api_key
+        )
+        if reveal
+        else []
+    )
+    rows_insert(sale, event, *reveals)  # one statement
     if price > 0:
         if model == BillingModel.CPL:
-            cpl_charge(
+            charge = cpl_charge(
                 buyer=buyer,
                 supplier=lead.supplier,
                 sale_id=sale.pk,
@@ -205,10 +220,11 @@ def purchase_create(
                 commission_percent=sale.commission_percent,
             )
             earnings_hold_schedule(
-                sale_id=sale.pk, supplier=lead.supplier, release_at=sale.return_deadline
+                sale_id=sale.pk,
+                supplier=lead.supplier,
+                release_at=sale.return_deadline,
+                charge=charge,
             )
         else:
             cpa_reserve(buyer=buyer, sale_id=sale.pk, price_cents=price)
-    if reveal:
-        personal_data_reveal(buyer=buyer, sales=[sale], channel=reveal, user=user, api_key=api_key)
     return sale
