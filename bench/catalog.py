@@ -19,7 +19,7 @@ For each filter mix it measures p50/p95 of:
   offset   the same page by OFFSET 10,000: the baseline (ratio printed);
   count    the capped count (exact up to 10,000) plus, past it, the estimate;
   api      GET /api/v1/marketplace/leads/ through Django's test client with a
-           buyer's API key: parsing, the page, the count, masking, JSON.
+           buyer's API key: parsing, the page, the count, the stored previews, JSON.
 
 and prints the EXPLAIN (ANALYZE, BUFFERS) of the main query and of the count.
 The database is dropped at the end unless --keep.
