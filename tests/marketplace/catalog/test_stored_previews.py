@@ -13,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 
 from marketplace.models import Lead
 from marketplace.previews import EMPTY_PREVIEW, lead_preview
+from suppliers.intake.copying import COPY_FROM
 from suppliers.services import lead_submit_many
 from tests.factories import lead_payload
 from tests.marketplace.catalog.conftest import browse
@@ -56,6 +57,26 @@ def test_intake_stores_the_preview_it_computes_from_the_personal_data(supplier):
         {"first_name": "I.", "phone": "+40 72* *** *56", "email": "i***@example.ro"},
         {"first_name": "J.", "phone": None, "email": "j***@example.pl"},
     ]
+
+
+def test_a_large_submission_stored_with_copy_stores_every_preview(supplier):
+    payloads = [
+        lead_payload(
+            external_id=f"big-{n}",
+            first_name=f"Name{n}",
+            phone=f"+48 601 {n // 1000:03d} {n % 1000:03d}",
+            email=f"p{n}@example.pl",
+        )
+        for n in range(COPY_FROM)
+    ]
+
+    results = lead_submit_many(supplier=supplier, payloads=payloads)
+
+    assert all(item.error is None for item in results)
+    stored = list(Lead.objects.all())
+    assert len(stored) == COPY_FROM
+    assert all(lead.preview == _computed(lead) for lead in stored)
+    assert {lead.preview["first_name"] for lead in stored} == {"N."}
 
 
 def test_the_catalog_shows_the_stored_preview_without_loading_personal_fields(buyer_a, make_lead):
