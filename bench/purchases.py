@@ -55,6 +55,19 @@ def _bare_update(lead_id: str) -> None:
             raise RuntimeError(f"lead {lead_id} was not on sale")
 
 
+def _backend_cpu(connection) -> float | None:
+    """CPU seconds used so far by this connection's PostgreSQL backend (same host:
+    /proc/<pid>/stat, utime + stime), or None where that can't be read."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _worker(url: str, scenario: str, buyer_id: str, lead_ids: list, barrier, results) -> None:
     django_setup(url)
     from django.db import connection
@@ -77,6 +90,7 @@ def _worker(url: str, scenario: str, buyer_id: str, lead_ids: list, barrier, res
         once(lead_id)
     barrier.wait(timeout=120)
     latencies = []
+    backend = _backend_cpu(connection)
     cpu = time.process_time()
     started = time.perf_counter()
     for lead_id in measured:
@@ -85,8 +99,10 @@ def _worker(url: str, scenario: str, buyer_id: str, lead_ids: list, barrier, res
         latencies.append(time.perf_counter() - t0)
     finished = time.perf_counter()
     cpu = time.process_time() - cpu
+    if backend is not None:
+        backend = _backend_cpu(connection) - backend
     connection.close()
-    results.put((started, finished, latencies, cpu))
+    results.put((started, finished, latencies, cpu, backend))
 
 
 def run_scenario(url: str, scenario: str, jobs: list[tuple[str, list[str]]]) -> dict:
@@ -114,8 +130,14 @@ def run_scenario(url: str, scenario: str, jobs: list[tuple[str, list[str]]]) -> 
         "per_second": total / (end - start),
         "p50_ms": statistics.median(latencies) * 1000,
         "p99_ms": latencies[min(total - 1, int(total * 0.99))] * 1000,
-        # The workers' own CPU (Python, ORM, driver) per operation; PostgreSQL's is extra.
+        # The workers' own CPU (Python, ORM, driver) per operation, and their PostgreSQL
+        # backends' (None when /proc can't tell): together, the load-independent cost.
         "cpu_ms": sum(c[3] for c in collected) / total * 1000,
+        "backend_ms": (
+            None
+            if any(c[4] is None for c in collected)
+            else sum(c[4] for c in collected) / total * 1000
+        ),
     }
 
 
@@ -195,6 +217,11 @@ def main() -> None:
             f"{scenario:9} {result['count']:6d} in {result['seconds']:6.2f} s ="
             f" {result['per_second']:8.1f}/s · p50 {result['p50_ms']:6.2f} ms"
             f" · p99 {result['p99_ms']:6.2f} ms · worker CPU {result['cpu_ms']:5.2f} ms each"
+            + (
+                ""
+                if result["backend_ms"] is None
+                else f" · PostgreSQL CPU {result['backend_ms']:5.2f} ms each"
+            )
         )
     from django.core.management import call_command
 

@@ -16,13 +16,33 @@ from django.db import DEFAULT_DB_ALIAS, connections, models
 from django.db.models.constants import OnConflict
 from django.db.models.sql.subqueries import InsertQuery
 
+# The INSERT text of a model depends only on its fields, not on the row: compiled once
+# per (model, database, conflict handling), then only the values are prepared.
+_insert_texts: dict[tuple[type, str, bool], tuple[str, list[models.Field]]] = {}
+
 
 def _insert_sql(obj: models.Model, *, connection, ignore_conflicts: bool = False):
     if obj.pk is None:
         raise ValueError(f"{type(obj).__name__} needs its primary key before a combined insert.")
+    key = (type(obj), connection.alias, ignore_conflicts)
+    if key in _insert_texts:
+        sql, fields = _insert_texts[key]
+        values = [field.pre_save(obj, add=True) for field in fields]
+        if not any(hasattr(value, "resolve_expression") for value in values):
+            return sql, [
+                field.get_db_prep_save(value, connection=connection)
+                for field, value in zip(fields, values, strict=True)
+            ]
+    fields = [f for f in obj._meta.local_concrete_fields if not f.generated]
     query = InsertQuery(type(obj), on_conflict=OnConflict.IGNORE if ignore_conflicts else None)
-    query.insert_values([f for f in obj._meta.local_concrete_fields if not f.generated], [obj])
+    query.insert_values(fields, [obj])
     [(sql, params)] = query.get_compiler(connection=connection).as_sql()
+    # Fields whose placeholder depends on the value (binary, ranges, geometry) and
+    # expressions as values are compiled each time.
+    if not any(hasattr(field, "get_placeholder") for field in fields) and not any(
+        hasattr(getattr(obj, field.attname), "resolve_expression") for field in fields
+    ):
+        _insert_texts[key] = (sql, fields)
     return sql, params
 
 
