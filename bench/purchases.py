@@ -16,8 +16,9 @@ connection and its own leads (from its own supplier):
             dedup look-up, the same conditional UPDATE, the sale and its event,
             the ledger charge, the earnings hold and the access-log row.
 
-Prints purchases/s, p50/p99 per scenario and the purchase/update ratio, then
-runs ``check_ledger``.
+Prints purchases/s, p50/p99, the workers' CPU and their PostgreSQL backends' CPU
+(from /proc, same host) per operation for each scenario and the purchase/update
+ratio, then runs ``check_ledger``.
 """
 
 from __future__ import annotations

@@ -2,7 +2,10 @@
 
 Each service:
 - owns its database transaction (a savepoint when the caller already has one,
-  e.g. a sale recorded in the same transaction as its charge);
+  e.g. a sale recorded in the same transaction as its charge). A CPL charge or a
+  CPA reserve on accounts already seen takes no savepoint: ``posting`` posts it in
+  two statements that write nothing when they refuse, and otherwise hands over to
+  the general path below;
 - locks the organization accounts it reads or writes with ``select_for_update``
   in one order (by primary key, in ``ledger.accounts_lock``), so two services can't
   deadlock and a wallet can't be spent twice. Platform accounts are never
