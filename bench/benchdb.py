@@ -59,3 +59,27 @@ def django_setup(url: str) -> None:
     import django
 
     django.setup()
+
+
+def add_worker_arguments(parser, *, per_worker: str, default: int) -> None:
+    """``--smoke``, ``--workers``, ``--<per_worker>`` and ``--server``, as every
+    multi-process benchmark takes them."""
+    parser.add_argument("--smoke", action="store_true", help="a tiny run")
+    parser.add_argument("--workers", type=int, default=8)
+    parser.add_argument(
+        f"--{per_worker}", type=int, default=default, help=f"{per_worker} per worker"
+    )
+    parser.add_argument(
+        "--server",
+        default=DEFAULT_SERVER,
+        help="an admin connection to the local PostgreSQL server",
+    )
+
+
+def machine_line() -> str:
+    import platform
+
+    return (
+        f"machine: {platform.node()} · {os.cpu_count()} cores · Python {platform.python_version()}"
+        f" · load {os.getloadavg()[0]:.2f}"
+    )

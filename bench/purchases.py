@@ -26,7 +26,6 @@ from __future__ import annotations
 import argparse
 import multiprocessing as mp
 import os
-import platform
 import statistics
 import sys
 import time
@@ -34,7 +33,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from benchdb import DEFAULT_SERVER, check_local, django_setup, recreate_database
+from benchdb import (
+    add_worker_arguments,
+    check_local,
+    django_setup,
+    machine_line,
+    recreate_database,
+)
 
 DB_NAME = "leadmarket_bench_purchases"
 PRICE_CENTS = 1_000
@@ -186,14 +191,7 @@ def setup(workers: int, per_worker: int) -> dict[str, list[tuple[str, list[str]]
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--smoke", action="store_true", help="a tiny run")
-    parser.add_argument("--workers", type=int, default=8)
-    parser.add_argument("--purchases", type=int, default=100, help="purchases per worker")
-    parser.add_argument(
-        "--server",
-        default=DEFAULT_SERVER,
-        help="an admin connection to the local PostgreSQL server",
-    )
+    add_worker_arguments(parser, per_worker="purchases", default=100)
     args = parser.parse_args()
     workers = max(1, min(args.workers, 64))
     per_worker = 5 if args.smoke else max(1, min(args.purchases, 100_000))
@@ -205,10 +203,7 @@ def main() -> None:
     from django.db import connection
 
     connection.close()
-    print(
-        f"machine: {platform.node()} · {os.cpu_count()} cores · Python {platform.python_version()}"
-        f" · load {os.getloadavg()[0]:.2f}"
-    )
+    print(machine_line())
     print(f"workers: {workers} processes, one buyer each · {per_worker} distinct leads each")
     results = {}
     for scenario in ("update", "purchase"):
