@@ -321,10 +321,6 @@ def _p(samples: list[float]) -> tuple[float, float]:
     return statistics.median(ordered), p95
 
 
-def _sql(queryset) -> tuple[str, tuple]:
-    return queryset.query.sql_with_params()
-
-
 def measure_mix(name: str, params: dict, buyer, client, key: str, runs: int) -> dict:
     from django.db import connection, reset_queries
     from django.utils import timezone
@@ -332,26 +328,37 @@ def measure_mix(name: str, params: dict, buyer, client, key: str, runs: int) -> 
     from marketplace.catalog_params import catalog_filters_parse
     from marketplace.selectors.catalog import (
         CatalogPosition,
-        capped_count_queryset,
         catalog_count,
-        catalog_page_rows,
+        catalog_count_sql,
+        catalog_page_sql,
         catalog_query,
     )
 
     now = timezone.now()
     filters = catalog_filters_parse(params)
     query = catalog_query(buyer=buyer, filters=filters, now=now)
-    leads = query.leads
-    page_sql = _sql(catalog_page_rows(leads=leads, limit=PAGE))
+    condition = query.condition
+    page_sql = catalog_page_sql(query, limit=PAGE)
     # The baseline: the same page by OFFSET, as a plain paginator would fetch it.
-    offset_sql = _sql(leads.select_related("segment", "supplier")[DEEP : DEEP + PAGE + 1])
-    count_sql = _sql(capped_count_queryset(query))
-    deep_row = leads.values_list("created_at", "pk")[DEEP : DEEP + 1]
-    deep_row = list(deep_row)
+    listed = (
+        f"FROM marketplace_lead v0 WHERE {condition.sql} ORDER BY v0.created_at DESC, v0.id DESC"
+    )
+    offset_sql = (
+        f"SELECT v0.*, o.name FROM marketplace_lead v0 JOIN marketplace_organization o"
+        f" ON o.id = v0.supplier_id WHERE {condition.sql}"
+        " ORDER BY v0.created_at DESC, v0.id DESC LIMIT %s OFFSET %s",
+        (*condition.params, PAGE + 1, DEEP),
+    )
+    count_sql = catalog_count_sql(query)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT v0.created_at, v0.id {listed} LIMIT 1 OFFSET %s", (*condition.params, DEEP)
+        )
+        deep_row = cursor.fetchall()
     keyset_sql = None
     if deep_row:
         position = CatalogPosition(created_at=deep_row[0][0], id=deep_row[0][1])
-        keyset_sql = _sql(catalog_page_rows(leads=leads, limit=PAGE, after=position))
+        keyset_sql = catalog_page_sql(query, limit=PAGE, after=position)
 
     def run(sql_params):
         sql, args = sql_params

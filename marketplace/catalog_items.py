@@ -30,7 +30,8 @@ def supplier_rating(supplier) -> dict | None:
 
 
 def catalog_item(lead: Lead, *, now: datetime) -> dict:
-    """``lead`` (loaded by ``catalog_page``: segment and supplier joined) at ``now``."""
+    """``lead`` (a ``CatalogRow`` of ``catalog_page``, or a ``Lead`` with its segment and
+    supplier) at ``now``."""
     listed = lead_listed_price(lead=lead, segment=lead.segment, now=now)
     supplier = lead.supplier
     return {

@@ -131,7 +131,7 @@ class CatalogLeadListApi(APIView):
         buyer = acting_organization(request)
         now = timezone.now()
         query = catalog_query(buyer=buyer, filters=filters, now=now)
-        page = catalog_page(leads=query.leads, limit=limit, after=after, now=now)
+        page = catalog_page(query=query, limit=limit, after=after)
         count = catalog_count(query=query)
         next_url = None
         if page.next_position is not None:

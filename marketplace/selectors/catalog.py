@@ -7,12 +7,12 @@ a person this buyer bought in the segment within the segment's dedup window.
 
 Everything that depends on a segment's rules (freshness, age discounts, dedup
 window) is turned into plain comparisons per segment before the query is
-built, so the SQL stays a range scan of the partial catalog indexes
-(migration 0005): the listed price is "own price ≤ threshold" per age band,
-the freshness limit is ``created_at >=`` per segment plus one global bound.
+built (``catalog_sql``), so the SQL stays a range scan of the partial catalog
+indexes (migration 0005): the listed price is "own price ≤ threshold" per age
+band, the freshness limit is ``created_at >=`` per segment plus one global bound.
 
 Pages are keyset pages on ``(created_at, id)`` (never OFFSET); the count is
-exact up to ``EXACT_COUNT_LIMIT`` and the planner's estimate beyond.
+exact up to ``EXACT_COUNT_LIMIT`` and an extrapolation beyond.
 """
 
 from __future__ import annotations
@@ -20,54 +20,22 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from functools import reduce
-from operator import or_
 from typing import Literal
 
 from django.db import connection, transaction
-from django.db.models import (
-    BooleanField,
-    Count,
-    Exists,
-    F,
-    Func,
-    Max,
-    Min,
-    OuterRef,
-    Prefetch,
-    Q,
-    QuerySet,
-    Subquery,
+from django.db.models import QuerySet
+from django.db.models.expressions import RawSQL
+
+from marketplace.models import Lead, Organization, Segment
+from marketplace.selectors.catalog_sql import (
+    CatalogCondition,
+    catalog_condition,
+    freshness_cutoff,
 )
 
-from marketplace.models import Lead, LeadStatus, Organization, Sale, Segment
-from marketplace.pricing import undiscounted_ceiling_cents
+__all__ = ["freshness_cutoff"]  # re-exported: the expiry task's rule is the catalog's
 
 EXACT_COUNT_LIMIT = 10_000
-
-# What a catalog row loads: the facts it shows and the masked preview stored at intake.
-# Never an encrypted personal field: nothing to decrypt, nothing to leak by mistake.
-_SHOWN = (
-    "id",
-    "segment__slug",
-    "segment__name",
-    "segment__age_discounts",
-    "supplier",
-    "country",
-    "region",
-    "city",
-    "temperature",
-    "source",
-    "captured_at",
-    "created_at",
-    "attributes",
-    "qualification",
-    "price_cents",
-    "cpa_price_cents",
-    "max_sales",
-    "sales_count",
-    "preview",
-)
 
 
 @dataclass(frozen=True)
@@ -100,9 +68,46 @@ class CatalogPosition:
     id: object
 
 
+@dataclass(frozen=True, slots=True)
+class CatalogSupplier:
+    pk: object
+    name: str
+    rating_score: int | None
+    rating_tier: str
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogRow:
+    """A listed lead as a page shows it: the shown columns only (never an encrypted
+    personal field: nothing to decrypt, nothing to leak by mistake), its segment and
+    its supplier's name and rating."""
+
+    pk: object
+    segment: Segment
+    supplier: CatalogSupplier
+    country: str
+    region: str
+    city: str
+    temperature: str
+    source: str
+    captured_at: datetime | None
+    created_at: datetime
+    attributes: dict
+    qualification: dict
+    price_cents: int
+    cpa_price_cents: int | None
+    max_sales: int
+    sales_count: int
+    preview: dict
+
+    @property
+    def sales_remaining(self) -> int:
+        return max(self.max_sales - self.sales_count, 0)
+
+
 @dataclass(frozen=True)
 class CatalogPage:
-    leads: list[Lead]
+    leads: list[CatalogRow]
     next_position: CatalogPosition | None
     now: datetime
 
@@ -113,235 +118,174 @@ class CatalogCount:
     exact: bool
 
 
-class _JsonPathExists(Func):
-    """``jsonb_path_exists(attributes, path, vars)``: a comparison that is simply false
-    (never an error) for a lead whose attribute has another type."""
+@dataclass(frozen=True)
+class CatalogQuery:
+    """The catalog for one buyer at one instant: its rules as one SQL condition, the
+    segments in scope, and the oldest ``created_at`` any listed lead can have (the range
+    the count extrapolates over). ``condition`` is None when no segment is in scope."""
 
-    output_field = BooleanField()
-
-    def __init__(self, path: str, variables: dict) -> None:
-        super().__init__(F("attributes"))
-        self.path = path
-        self.variables = json.dumps(variables)
-
-    def as_sql(self, compiler, connection, **extra):
-        column, params = compiler.compile(self.source_expressions[0])
-        sql = f"jsonb_path_exists({column}, %s::jsonpath, %s::jsonb)"
-        return sql, [*params, self.path, self.variables]
-
-
-def _attribute_condition(item: AttributeFilter) -> Q | Func:
-    if connection.vendor != "postgresql":
-        # The SQLite demo: JSON key look-ups (no containment, no jsonpath there).
-        lookup = {"eq": "", "gte": "__gte", "lte": "__lte"}[item.op]
-        return Q(**{f"attributes__{item.name}{lookup}": item.value})
-    if item.op == "eq":
-        return Q(attributes__contains={item.name: item.value})
-    operator = ">=" if item.op == "gte" else "<="
-    # The name comes from the segment's schema; json.dumps quotes and escapes it.
-    path = f"$.{json.dumps(item.name)} ? (@ {operator} $v)"
-    return _JsonPathExists(path, {"v": item.value})
-
-
-def _discount_bands(
-    segment: Segment, now: datetime
-) -> list[tuple[datetime | None, datetime | None, int]]:
-    """The segment's age-discount schedule as ``created_at`` ranges
-    ``(lower, upper, percent)`` meaning ``lower < created_at <= upper`` (None: open).
-    Mirrors ``pricing.discount_percent_at``: a lead ``h`` hours old or older (created at
-    or before ``now - h``) gets the percent of the largest ``after_hours`` it reached,
-    the first one listed on a tie."""
-    steps: dict[int, int] = {}
-    for step in segment.age_discounts or []:
-        steps.setdefault(step["after_hours"], step["percent"])
-    bands: list[tuple[datetime | None, datetime | None, int]] = []
-    upper: datetime | None = None
-    percent = 0
-    for after_hours, step_percent in sorted(steps.items()):
-        boundary = now - timedelta(hours=after_hours)
-        bands.append((boundary, upper, percent))
-        upper, percent = boundary, step_percent
-    bands.append((None, upper, percent))
-    return bands
-
-
-def _price_condition(segment: Segment, now: datetime, max_price_cents: int, price_field: str) -> Q:
-    """Listed price ≤ max at ``now``: own price ≤ a threshold per age band."""
-    clauses = []
-    for lower, upper, percent in _discount_bands(segment, now):
-        band = Q(**{f"{price_field}__lte": undiscounted_ceiling_cents(max_price_cents, percent)})
-        if lower is not None:
-            band &= Q(created_at__gt=lower)
-        if upper is not None:
-            band &= Q(created_at__lte=upper)
-        clauses.append(band)
-    return reduce(or_, clauses)
-
-
-def freshness_cutoff(segment: Segment, now: datetime) -> datetime:
-    """Leads created before this have outlived the segment's freshness limit."""
-    return now - timedelta(days=segment.freshness_days)
+    condition: CatalogCondition | None
+    segments: dict[object, Segment]
+    since: datetime
+    now: datetime
 
 
 def _segment_scope(filters: CatalogFilters) -> list[Segment]:
     segments = Segment.objects.filter(is_active=True)
     if filters.segment is not None:
         segments = segments.filter(pk=filters.segment.pk)
-    return list(segments.only("id", "freshness_days", "age_discounts", "dedup_window_days"))
-
-
-def _not_people_bought_recently(buyer: Organization, segments: list[Segment], now: datetime):
-    """Anti-joins that hide a person this buyer bought in the segment within the
-    segment's dedup window, by phone or by email.
-
-    They compare person keys (prefixes of the blind indexes) that the catalog indexes
-    carry, so even the count reads no heap rows for this rule."""
-    windows = reduce(
-        or_,
-        (
-            Q(
-                segment_id=segment.pk,
-                purchased_at__gte=now - timedelta(days=segment.dedup_window_days),
-            )
-            for segment in segments
-        ),
+    return list(
+        segments.only("id", "slug", "name", "freshness_days", "age_discounts", "dedup_window_days")
     )
-    recent = Sale.objects.filter(windows, buyer=buyer)
-    return [
-        ~Exists(
-            recent.filter(segment_id=OuterRef("segment_id"), **{key: OuterRef(key)}).exclude(
-                **{key: ""}
-            )
-        )
-        for key in ("phone_key", "email_key")
-    ]
-
-
-@dataclass(frozen=True)
-class CatalogQuery:
-    """The catalog for one buyer at one instant: its leads, newest first, and the
-    oldest ``created_at`` any of them can have (the range the count extrapolates over)."""
-
-    leads: QuerySet[Lead]
-    since: datetime
-    now: datetime
-
-
-def catalog_leads(*, buyer: Organization, filters: CatalogFilters, now: datetime) -> QuerySet[Lead]:
-    """Every lead ``buyer`` can buy at ``now`` under ``filters``, newest first."""
-    return catalog_query(buyer=buyer, filters=filters, now=now).leads
 
 
 def catalog_query(*, buyer: Organization, filters: CatalogFilters, now: datetime) -> CatalogQuery:
+    """Every lead ``buyer`` can buy at ``now`` under ``filters``."""
     segments = _segment_scope(filters)
     if not segments:
-        return CatalogQuery(leads=Lead.objects.none(), since=now, now=now)
-    price_field = "cpa_price_cents" if filters.billing_model == "cpa" else "price_cents"
-    per_segment = []
-    for segment in segments:
-        clause = Q(segment_id=segment.pk, created_at__gte=freshness_cutoff(segment, now))
-        if filters.max_price_cents is not None:
-            clause &= _price_condition(segment, now, filters.max_price_cents, price_field)
-        per_segment.append(clause)
+        return CatalogQuery(condition=None, segments={}, since=now, now=now)
     # One global lower bound on created_at: the index range the scan walks.
     oldest = min(freshness_cutoff(segment, now) for segment in segments)
     if filters.max_age_hours is not None:
         oldest = max(oldest, now - timedelta(hours=filters.max_age_hours))
-
-    # Every condition goes into one filter() call: each chained call clones the query,
-    # which is a measurable share of a request's Python time.
-    conditions: list = [
-        reduce(or_, per_segment),
-        Q(status=LeadStatus.AVAILABLE, sales_count__lt=F("max_sales"), created_at__gte=oldest),
-        ~Q(supplier=buyer),
-        ~Q(supplier_id__in=Organization.objects.filter(suspended_at__isnull=False).values("pk")),
-    ]
-    plain = {
-        "country": filters.country,
-        "region": filters.region,
-        "temperature": filters.temperature,
-    }
-    conditions += [Q(**{name: value}) for name, value in plain.items() if value]
-    if filters.billing_model == "cpa":
-        conditions.append(Q(cpa_price_cents__isnull=False))
-    if filters.min_rating is not None:
-        rated = Organization.objects.filter(rating_score__gte=filters.min_rating).values("pk")
-        conditions.append(Q(supplier_id__in=rated))
-    conditions += [_attribute_condition(item) for item in filters.attributes]
-    # A lead is bought after it is created, so only purchases younger than the oldest
-    # listable lead can hide one: the anti-join's hash stays small for long-time buyers.
-    bought = Sale.objects.filter(buyer=buyer, lead_id=OuterRef("pk"), purchased_at__gte=oldest)
-    conditions.append(~Exists(bought))
-    conditions += _not_people_bought_recently(buyer, segments, now)
-    leads = Lead.objects.filter(*conditions)
-    return CatalogQuery(leads=leads.order_by("-created_at", "-id"), since=oldest, now=now)
-
-
-class _Before(Func):
-    """``(created_at, id) < (%s, %s)``: a row comparison, which PostgreSQL uses as the
-    bound of a backward scan of the ``(created_at, id)`` indexes."""
-
-    output_field = BooleanField()
-
-    def __init__(self, position: CatalogPosition) -> None:
-        super().__init__(F("created_at"), F("id"))
-        self.position = position
-
-    def as_sql(self, compiler, connection, **extra):
-        created_at, params_a = compiler.compile(self.source_expressions[0])
-        lead_id, params_b = compiler.compile(self.source_expressions[1])
-        sql = f"({created_at}, {lead_id}) < (%s, %s)"
-        return sql, [*params_a, *params_b, self.position.created_at, self.position.id]
-
-
-def catalog_page_rows(
-    *, leads: QuerySet[Lead], limit: int, after: CatalogPosition | None = None
-) -> QuerySet[Lead]:
-    """The rows of one keyset page of ``leads`` (one more than ``limit``, to tell whether
-    another page follows), with what they need to be shown.
-
-    A deferred join: the keyset scan finds the page's ids from the catalog index alone
-    (every plain filter column is in it), then only those rows are read from the table.
-    A plain index scan would read a table row for every entry a filter rejects."""
-    if after is not None:
-        leads = leads.filter(_Before(after))
-    page_ids = leads.values("pk")[: limit + 1]
-    return (
-        Lead.objects.filter(pk__in=Subquery(page_ids))
-        .select_related("segment")
-        .only(*_SHOWN)
-        # Once per page, one instance per supplier (a page often has a few suppliers).
-        .prefetch_related(
-            Prefetch(
-                "supplier",
-                queryset=Organization.objects.only("id", "name", "rating_score", "rating_tier"),
-            )
-        )
-        .order_by("-created_at", "-id")
+    condition = catalog_condition(
+        buyer=buyer, filters=filters, segments=segments, oldest=oldest, now=now
     )
+    return CatalogQuery(
+        condition=condition,
+        segments={segment.pk: segment for segment in segments},
+        since=oldest,
+        now=now,
+    )
+
+
+def catalog_leads(*, buyer: Organization, filters: CatalogFilters, now: datetime) -> QuerySet[Lead]:
+    """Every lead ``buyer`` can buy at ``now`` under ``filters``, newest first, as a
+    queryset (for callers that need model instances; pages use ``catalog_page``)."""
+    condition = catalog_query(buyer=buyer, filters=filters, now=now).condition
+    if condition is None:
+        return Lead.objects.none()
+    # The condition's text is fixed fragments (catalog_sql); every value is a parameter.
+    select = f"SELECT v0.id FROM marketplace_lead v0 WHERE {condition.sql}"  # noqa: S608
+    listed = RawSQL(select, condition.params)  # noqa: S611
+    return Lead.objects.filter(pk__in=listed).order_by("-created_at", "-id")
+
+
+# The page: the keyset scan finds the page's ids from a catalog index alone (every plain
+# filter column is in it), then only those rows are read from the table, with their
+# suppliers (a deferred join: an index scan would read a table row for every entry a
+# filter rejects). One statement per page, whatever its rows.
+_PAGE_SQL = """
+SELECT "marketplace_lead"."id", "marketplace_lead"."segment_id", "marketplace_lead"."country",
+    "marketplace_lead"."region", "marketplace_lead"."city", "marketplace_lead"."temperature",
+    "marketplace_lead"."source", "marketplace_lead"."captured_at",
+    "marketplace_lead"."created_at", "marketplace_lead"."attributes",
+    "marketplace_lead"."qualification", "marketplace_lead"."price_cents",
+    "marketplace_lead"."cpa_price_cents", "marketplace_lead"."max_sales",
+    "marketplace_lead"."sales_count", "marketplace_lead"."preview",
+    o.id, o.name, o.rating_score, o.rating_tier
+FROM (
+    SELECT v0.id FROM marketplace_lead v0 WHERE {condition}
+    ORDER BY v0.created_at DESC, v0.id DESC LIMIT %s
+) page
+JOIN marketplace_lead ON "marketplace_lead"."id" = page.id
+JOIN marketplace_organization o ON o.id = "marketplace_lead"."supplier_id"
+ORDER BY "marketplace_lead"."created_at" DESC, "marketplace_lead"."id" DESC
+"""
+
+_BEFORE = " AND (v0.created_at, v0.id) < (%s, %s)"
+
+
+def catalog_page_sql(
+    query: CatalogQuery, *, limit: int, after: CatalogPosition | None = None
+) -> tuple[str, tuple]:
+    """The SQL and parameters of one keyset page of ``query`` (one row more than
+    ``limit``, to tell whether another page follows)."""
+    assert query.condition is not None
+    condition, params = query.condition.sql, query.condition.params
+    if after is not None:
+        # A row comparison: the bound of a backward scan of the (created_at, id) indexes.
+        condition += _BEFORE
+        lead_id = Lead._meta.pk.get_db_prep_value(after.id, connection)
+        when = Lead._meta.get_field("created_at").get_db_prep_value(after.created_at, connection)
+        params = (*params, when, lead_id)
+    return _PAGE_SQL.format(condition=condition), (*params, limit + 1)
+
+
+def _json(value) -> dict:
+    # Django's PostgreSQL backend hands JSON over as text (JSONField decodes it).
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def _row(values: tuple, segments: dict[object, Segment]) -> CatalogRow:
+    (lead_id, segment_id, country, region, city, temperature, source, captured_at,
+     created_at, attributes, qualification, price_cents, cpa_price_cents, max_sales,
+     sales_count, preview, supplier_id, name, rating_score, rating_tier) = values  # fmt: skip
+    return CatalogRow(
+        pk=Lead._meta.pk.to_python(lead_id),
+        segment=segments[segment_id],
+        supplier=CatalogSupplier(
+            pk=supplier_id, name=name, rating_score=rating_score, rating_tier=rating_tier
+        ),
+        country=country,
+        region=region,
+        city=city,
+        temperature=temperature,
+        source=source,
+        captured_at=captured_at,
+        created_at=created_at,
+        attributes=_json(attributes),
+        qualification=_json(qualification),
+        price_cents=price_cents,
+        cpa_price_cents=cpa_price_cents,
+        max_sales=max_sales,
+        sales_count=sales_count,
+        preview=_json(preview),
+    )
+
+
+def _read_datetime(value) -> datetime:
+    # SQLite (the demo) returns text; PostgreSQL an aware datetime.
+    if isinstance(value, datetime) or value is None:
+        return value
+    return Lead._meta.get_field("created_at").to_python(value)
 
 
 def catalog_page(
     *,
-    leads: QuerySet[Lead],
+    query: CatalogQuery,
     limit: int,
     after: CatalogPosition | None = None,
-    now: datetime,
 ) -> CatalogPage:
-    """One keyset page of ``leads`` (from ``catalog_leads`` at ``now``)."""
-    rows = list(catalog_page_rows(leads=leads, limit=limit, after=after))
+    """One keyset page of ``query`` (from ``catalog_query``)."""
+    if query.condition is None:
+        return CatalogPage(leads=[], next_position=None, now=query.now)
+    sql, params = catalog_page_sql(query, limit=limit, after=after)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        fetched = cursor.fetchall()
+    if connection.vendor != "postgresql":
+        fetched = [(*v[:7], _read_datetime(v[7]), _read_datetime(v[8]), *v[9:]) for v in fetched]
+    rows = [_row(values, query.segments) for values in fetched]
     next_position = None
     if len(rows) > limit:
         rows = rows[:limit]
         last = rows[-1]
         next_position = CatalogPosition(created_at=last.created_at, id=last.pk)
-    return CatalogPage(leads=rows, next_position=next_position, now=now)
+    return CatalogPage(leads=rows, next_position=next_position, now=query.now)
 
 
-def capped_count_queryset(query: CatalogQuery) -> QuerySet[Lead]:
-    """At most ``EXACT_COUNT_LIMIT + 1`` listed leads, in whatever order is cheapest (what
-    the count reads). Unordered, so the planner may hash the anti-joins."""
-    return query.leads.order_by().only("pk", "created_at")[: EXACT_COUNT_LIMIT + 1]
+def catalog_count_sql(query: CatalogQuery) -> tuple[str, tuple]:
+    """At most ``EXACT_COUNT_LIMIT + 1`` listed leads (what the count reads), counted,
+    with the span of ``created_at`` they cover. Unordered, so the planner may hash the
+    anti-joins."""
+    assert query.condition is not None
+    sql = (
+        "SELECT count(*), min(c.created_at), max(c.created_at) FROM"  # noqa: S608
+        f" (SELECT v0.created_at FROM marketplace_lead v0 WHERE {query.condition.sql}"
+        " LIMIT %s) c"
+    )
+    return sql, (*query.condition.params, EXACT_COUNT_LIMIT + 1)
 
 
 def catalog_count(*, query: CatalogQuery) -> CatalogCount:
@@ -354,18 +298,20 @@ def catalog_count(*, query: CatalogQuery) -> CatalogCount:
     at a steady rate far more than the planner's row estimate follows the combined
     filters and anti-joins (it was 10x low at 1M leads). Rows read out of time order
     only widen the span, so the estimate errs low, towards "more than 10,000"."""
-    with transaction.atomic():
+    if query.condition is None:
+        return CatalogCount(value=0, exact=True)
+    sql, params = catalog_count_sql(query)
+    with transaction.atomic(), connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                # Reading 10,001 index entries is a few milliseconds: parallel workers
-                # cost more than they save, and would read the range out of order.
-                cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
-        found = capped_count_queryset(query).aggregate(
-            counted=Count("pk"), oldest=Min("created_at"), newest=Max("created_at")
-        )
-    if found["counted"] <= EXACT_COUNT_LIMIT:
-        return CatalogCount(value=found["counted"], exact=True)
-    covered = max((found["newest"] - found["oldest"]).total_seconds(), 1.0)
+            # Reading 10,001 index entries is a few milliseconds: parallel workers
+            # cost more than they save, and would read the range out of order.
+            cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
+        cursor.execute(sql, params)
+        counted, oldest, newest = cursor.fetchone()
+    if counted <= EXACT_COUNT_LIMIT:
+        return CatalogCount(value=counted, exact=True)
+    oldest, newest = _read_datetime(oldest), _read_datetime(newest)
+    covered = max((newest - oldest).total_seconds(), 1.0)
     whole = max((query.now - query.since).total_seconds(), covered)
     estimate = max(round(EXACT_COUNT_LIMIT * whole / covered), EXACT_COUNT_LIMIT + 1)
     return CatalogCount(value=estimate, exact=False)

@@ -102,7 +102,7 @@ def catalog_browse(request: HttpRequest) -> HttpResponse:
     else:
         now = timezone.now()
         query = catalog_query(buyer=buyer, filters=filters, now=now)
-        page = catalog_page(leads=query.leads, limit=limit, after=after, now=now)
+        page = catalog_page(query=query, limit=limit, after=after)
         count = catalog_count(query=query)
     next_query = None
     if page is not None and page.next_position is not None:

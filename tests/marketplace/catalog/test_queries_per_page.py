@@ -15,10 +15,10 @@ from tests.marketplace.catalog.conftest import browse, hours_ago
 
 pytestmark = pytest.mark.postgres
 
-# The API key, the segments in scope, the page with its segments, its suppliers (one
-# query), and the capped count (SET LOCAL, the scan) in its transaction: a SAVEPOINT pair
-# inside a test's transaction, so 6 statements in production.
-QUERIES_PER_PAGE = 8
+# The API key, the segments in scope, the page with its suppliers (one statement), and
+# the capped count (SET LOCAL, the scan) in its transaction: a SAVEPOINT pair inside a
+# test's transaction, so 5 statements in production.
+QUERIES_PER_PAGE = 7
 
 
 def _queries(actor, **params) -> list[str]:
