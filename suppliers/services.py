@@ -12,20 +12,23 @@ locks of ``intake.locks``.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from marketplace.errors import ApplicationError
+from marketplace.ids import new_id
 from marketplace.models import Lead, LeadStatus, Organization, RejectionReason, Segment
 from marketplace.previews import preview_of
 from marketplace.selectors.segments import active_segments_by_slug
-from suppliers.intake.copying import leads_insert
+from suppliers.intake.copying import judged_text, leads_insert, rows_insert
 from suppliers.intake.locks import lock_people
-from suppliers.intake.lookups import People, known_facts
+from suppliers.intake.lookups import Known, People, known_facts
+from suppliers.intake.preparing import PreparedLead
 from suppliers.intake.validation import LeadDraft, validate_lead
 
 logger = logging.getLogger(__name__)
@@ -67,19 +70,93 @@ def _stored_leads(resent_ids: list) -> dict[str, Lead]:
     }
 
 
-def _people(drafts: Sequence[LeadDraft], *, now: datetime) -> dict[int, People]:
+class _Candidate(Protocol):
+    """A validated lead as judging sees it (a ``LeadDraft`` or a ``PreparedLead``)."""
+
+    external_id: str
+    phone_index: str
+    email_index: str
+    has_consent: bool
+
+    @property
+    def segment_id(self) -> int: ...
+
+    @property
+    def person_indexes(self) -> list[str]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """What judging decided for a new lead; ``None`` in its place means a resend."""
+
+    id: object
+    status: str
+    reasons: list[str]
+    duplicate_of: object | None
+
+
+def _people(
+    candidates: Sequence[_Candidate], *, windows: Mapping[int, int], now: datetime
+) -> dict[int, People]:
     """Each segment's people in the submission, with its dedup window's start."""
     people: dict[int, People] = {}
-    for draft in drafts:
-        segment = draft.segment
-        group = people.setdefault(
-            segment.pk, People(since=now - timedelta(days=segment.dedup_window_days))
-        )
-        if draft.phone_index:
-            group.phones.add(draft.phone_index)
-        if draft.email_index:
-            group.emails.add(draft.email_index)
+    for candidate in candidates:
+        group = people.get(candidate.segment_id)
+        if group is None:
+            since = now - timedelta(days=windows[candidate.segment_id])
+            group = people[candidate.segment_id] = People(since=since)
+        if candidate.phone_index:
+            group.phones.add(candidate.phone_index)
+        if candidate.email_index:
+            group.emails.add(candidate.email_index)
     return people
+
+
+def _judge(
+    candidates: Sequence[_Candidate],
+    *,
+    ids: Sequence[object],
+    supplier: Organization,
+    windows: Mapping[int, int],
+    now: datetime,
+) -> tuple[Known, list[Verdict | None]]:
+    """The lead rules that depend on what is stored, for every candidate in order
+    (the caller holds the transaction): lock the people, ask what is known in one
+    statement, and decide. ``None`` for a resent external id (sent before, or
+    earlier in this submission)."""
+    lock_people(people=[(c.segment_id, index) for c in candidates for index in c.person_indexes])
+    # One statement: the resent external ids, the suppressed people and the
+    # earlier accepted leads of every person sent (facts about a resent draft's
+    # person are harmless: only fresh drafts are judged on them).
+    known = known_facts(
+        supplier=supplier,
+        external_ids={c.external_id for c in candidates},
+        people=_people(candidates, windows=windows, now=now),
+    )
+    sent = set(known.resent)
+    suppressed, originals = known.suppressed, known.originals
+    accepted_status = LeadStatus.HELD if supplier.holds_new_leads else LeadStatus.AVAILABLE
+    verdicts: list[Verdict | None] = []
+    for candidate, lead_id in zip(candidates, ids, strict=True):
+        if candidate.external_id in sent:
+            verdicts.append(None)
+            continue
+        sent.add(candidate.external_id)
+        reasons: list[str] = []
+        if any(index in suppressed for index in candidate.person_indexes):
+            reasons.append(str(RejectionReason.SUPPRESSED))
+        if not candidate.has_consent:
+            reasons.append(str(RejectionReason.NO_CONSENT))
+        keys = [(candidate.segment_id, index) for index in candidate.person_indexes]
+        original = next((originals[key] for key in keys if key in originals), None)
+        if original is not None:
+            reasons.append(str(RejectionReason.DUPLICATE))
+        if not reasons:  # an accepted lead makes later copies in this submission duplicates
+            for key in keys:
+                originals.setdefault(key, lead_id)
+        status = LeadStatus.REJECTED if reasons else accepted_status
+        verdicts.append(Verdict(id=lead_id, status=status, reasons=reasons, duplicate_of=original))
+    return known, verdicts
 
 
 def _is_external_id_clash(exc: IntegrityError) -> bool:
@@ -89,18 +166,15 @@ def _is_external_id_clash(exc: IntegrityError) -> bool:
     return "marketplace_lead.external_id" in str(exc)  # SQLite names the columns
 
 
-def _new_lead(
-    *, supplier: Organization, draft: LeadDraft, reasons: list[str], original: object, now: datetime
-) -> Lead:
+def _new_lead(*, supplier: Organization, draft: LeadDraft, verdict: Verdict, now: datetime) -> Lead:
     return Lead(
+        id=verdict.id,
         supplier=supplier,
         segment=draft.segment,
         external_id=draft.external_id,
-        status=LeadStatus.REJECTED
-        if reasons
-        else (LeadStatus.HELD if supplier.holds_new_leads else LeadStatus.AVAILABLE),
-        rejection_reasons=[str(reason) for reason in reasons],
-        duplicate_of_id=original,
+        status=verdict.status,
+        rejection_reasons=verdict.reasons,
+        duplicate_of_id=verdict.duplicate_of,
         first_name=draft.first_name,
         last_name=draft.last_name,
         phone=draft.phone,
@@ -133,65 +207,40 @@ def _judge_and_store(
     *, supplier: Organization, drafts: Sequence[tuple[int, LeadDraft]], now: datetime
 ) -> list[tuple[int, IntakeResult]]:
     with transaction.atomic():
-        lock_people(
-            people=[
-                (draft.segment.pk, index) for _, draft in drafts for index in draft.person_indexes
-            ]
-        )
-        # One statement: the resent external ids, the suppressed people and the
-        # earlier accepted leads of every person sent (facts about a resent draft's
-        # person are harmless: only fresh drafts are judged on them).
-        known = known_facts(
+        known, verdicts = _judge(
+            [draft for _, draft in drafts],
+            ids=[new_id() for _ in drafts],
             supplier=supplier,
-            external_ids={draft.external_id for _, draft in drafts},
-            people=_people([draft for _, draft in drafts], now=now),
+            windows={draft.segment.pk: draft.segment.dedup_window_days for _, draft in drafts},
+            now=now,
         )
-        stored = _stored_leads(known.resent_ids)
-        suppressed = known.suppressed
-        originals = known.originals
-
+        stored = _stored_leads(list(known.resent.values()))
         results: list[tuple[int, IntakeResult]] = []
         new_leads: list[Lead] = []
-        for position, draft in drafts:
-            first = stored.get(draft.external_id)
-            if first is not None:  # sent before, or earlier in this submission: the first answer
-                results.append((position, IntakeResult(lead=first, created=False)))
+        for (position, draft), verdict in zip(drafts, verdicts, strict=True):
+            if verdict is None:  # sent before, or earlier in this submission: the first answer
+                results.append(
+                    (position, IntakeResult(lead=stored[draft.external_id], created=False))
+                )
                 continue
-            reasons: list[str] = []
-            if any(index in suppressed for index in draft.person_indexes):
-                reasons.append(RejectionReason.SUPPRESSED)
-            if not draft.has_consent:
-                reasons.append(RejectionReason.NO_CONSENT)
-            original = next(
-                (
-                    originals[key]
-                    for key in ((draft.segment.pk, i) for i in draft.person_indexes)
-                    if key in originals
-                ),
-                None,
-            )
-            if original is not None:
-                reasons.append(RejectionReason.DUPLICATE)
-            lead = _new_lead(
-                supplier=supplier, draft=draft, reasons=reasons, original=original, now=now
-            )
-            if not reasons:  # an accepted lead makes later copies in this submission duplicates
-                for index in draft.person_indexes:
-                    originals.setdefault((draft.segment.pk, index), lead.pk)
+            lead = _new_lead(supplier=supplier, draft=draft, verdict=verdict, now=now)
             stored[draft.external_id] = lead
             new_leads.append(lead)
             results.append((position, IntakeResult(lead=lead, created=True)))
-
-        # A concurrent request with another person may have stored one of these
-        # external ids since we looked (the person locks don't cover it): the
-        # unique constraint refuses the insert, and the caller judges again.
-        try:
-            leads_insert(new_leads)  # COPY on PostgreSQL
-        except IntegrityError as exc:
-            if not _is_external_id_clash(exc):
-                raise
-            raise _LostInsertRace from exc  # roll back and judge against what is stored now
+        _insert(leads_insert, new_leads)  # COPY on PostgreSQL
     return results
+
+
+def _insert(store: Callable[..., None], *args: object) -> None:
+    # A concurrent request with another person may have stored one of these
+    # external ids since we looked (the person locks don't cover it): the
+    # unique constraint refuses the insert, and the caller judges again.
+    try:
+        store(*args)
+    except IntegrityError as exc:
+        if not _is_external_id_clash(exc):
+            raise
+        raise _LostInsertRace from exc  # roll back and judge against what is stored now
 
 
 def lead_submit_many(
@@ -263,3 +312,71 @@ def lead_submit_batch(
 ) -> list[BatchItemResult]:
     """Judge each lead on its own: one bad lead does not stop the others."""
     return lead_submit_many(supplier=supplier, payloads=payloads)
+
+
+def lead_submit_prepared(
+    *,
+    supplier: Organization,
+    prepared: Sequence[PreparedLead],
+    segments: Mapping[str, Segment],
+    now: datetime,
+) -> list[Verdict | None]:
+    """Judge and store leads made by ``leads_prepare`` (an upload's chunk): the same
+    rules and storing as ``lead_submit_many``, answered without building ``Lead``s.
+    ``None`` for a resent external id, which stores nothing."""
+    windows = {segment.pk: segment.dedup_window_days for segment in segments.values()}
+    for attempt in range(1, _MAX_ATTEMPTS + 1):
+        try:
+            with transaction.atomic():
+                _known, verdicts = _judge(
+                    prepared,
+                    ids=[item.id for item in prepared],
+                    supplier=supplier,
+                    windows=windows,
+                    now=now,
+                )
+                _insert(_store_prepared, supplier, prepared, verdicts, now)
+            break
+        except _LostInsertRace:
+            if attempt == _MAX_ATTEMPTS:
+                raise
+    created = [verdict for verdict in verdicts if verdict is not None]
+    logger.info(
+        "intake supplier=%s received=%d stored=%d rejected=%d resent=%d invalid=%d",
+        supplier.pk,
+        len(prepared),
+        len(created),
+        sum(1 for verdict in created if verdict.status == LeadStatus.REJECTED),
+        len(verdicts) - len(created),
+        0,
+    )
+    return verdicts
+
+
+def _store_prepared(
+    supplier: Organization,
+    prepared: Sequence[PreparedLead],
+    verdicts: Sequence[Verdict | None],
+    now: datetime,
+) -> None:
+    new = [(item, verdict) for item, verdict in zip(prepared, verdicts, strict=True) if verdict]
+    if all(item.row is not None for item, _ in new):
+        rows_insert(
+            [
+                item.row
+                + "\t"
+                + judged_text(
+                    status=verdict.status,
+                    reasons=verdict.reasons,
+                    duplicate_of=verdict.duplicate_of,
+                )
+                for item, verdict in new
+            ]
+        )
+        return
+    leads_insert(  # not PostgreSQL: the drafts were kept
+        [
+            _new_lead(supplier=supplier, draft=item.draft, verdict=verdict, now=now)
+            for item, verdict in new
+        ]
+    )

@@ -15,16 +15,20 @@ first) fails the whole COPY as it failed the INSERT, as the same
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import logging
 import time
 from collections.abc import Callable, Sequence
+from datetime import datetime
 
 from django.db import connection, models
 
 from marketplace.crypto import EncryptedTextField, encrypt_many
 from marketplace.models import Lead
+from marketplace.previews import preview_of
+from suppliers.intake.validation import LeadDraft
 
 _INSERT_BATCH = 500
 COPY_FROM = 100  # leads in one submission
@@ -62,21 +66,19 @@ def leads_insert(leads: Sequence[Lead]) -> None:
         Lead.objects.bulk_create(leads, batch_size=_INSERT_BATCH)
         return
     fields = _columns()
-    columns: list[list[str]] = []
-    for field in fields:
-        values = [getattr(lead, field.attname) for lead in leads]
-        if isinstance(field, EncryptedTextField):
-            texts = encrypt_many([value or "" for value in values])
-            columns.append(
-                [
-                    _NULL if value is None else text
-                    for value, text in zip(values, texts, strict=True)
-                ]
-            )
-            continue
-        convert = _converter(field)
-        columns.append([_NULL if value is None else convert(value) for value in values])
-    body = io.StringIO("".join("\t".join(row) + "\n" for row in zip(*columns, strict=True)))
+    columns = [
+        _column_texts(field, [getattr(lead, field.attname) for lead in leads]) for field in fields
+    ]
+    _copy(fields, ["\t".join(row) for row in zip(*columns, strict=True)])
+    for lead in leads:
+        lead._state.adding = False
+        lead._state.db = connection.alias
+
+
+def _copy(fields: Sequence[models.Field], rows: Sequence[str]) -> None:
+    """COPY rows (tab-separated texts of ``fields``) into the lead table, recorded and
+    logged like any other statement."""
+    body = io.StringIO("".join(row + "\n" for row in rows))
     names = ", ".join(connection.ops.quote_name(field.column) for field in fields)
     sql = f"COPY {connection.ops.quote_name(Lead._meta.db_table)} ({names}) FROM STDIN"
     started = time.monotonic()
@@ -87,16 +89,75 @@ def leads_insert(leads: Sequence[Lead]) -> None:
         duration = time.monotonic() - started
         if connection.queries_logged:
             connection.queries_log.append(
-                {"sql": f"{sql} -- {len(leads)} rows", "time": f"{duration:.3f}"}
+                {"sql": f"{sql} -- {len(rows)} rows", "time": f"{duration:.3f}"}
             )
         _sql_logger.debug(
             "(%.3f) %s; rows=%d; alias=%s",
             duration,
             sql,
-            len(leads),
+            len(rows),
             connection.alias,
             extra={"duration": duration, "sql": sql, "params": None, "alias": connection.alias},
         )
-    for lead in leads:
-        lead._state.adding = False
-        lead._state.db = connection.alias
+
+
+def _column_texts(field: models.Field, values: list) -> list[str]:
+    if isinstance(field, EncryptedTextField):
+        texts = encrypt_many([value or "" for value in values])
+        return [_NULL if value is None else text for value, text in zip(values, texts, strict=True)]
+    convert = _converter(field)
+    return [_NULL if value is None else convert(value) for value in values]
+
+
+# --- rows straight from validated drafts (uploads: no Lead instances) -----------------
+
+# What judging decides; every other column is known once a lead is validated.
+JUDGED = ("status", "rejection_reasons", "duplicate_of")
+_DRAFT_FIELDS = frozenset(f.name for f in dataclasses.fields(LeadDraft))
+
+
+def _fixed_fields() -> list[models.Field]:
+    return [field for field in _columns() if field.name not in JUDGED]
+
+
+def draft_rows(
+    drafts: Sequence[LeadDraft], *, ids: Sequence[object], supplier_id: int, now: datetime
+) -> list[str]:
+    """The COPY text of each draft's columns that judging does not decide (``rows_insert``
+    adds the rest): what ``leads_insert`` sends for a ``Lead`` built from the draft
+    (``_new_lead``), without building it. Pure, so it can run in another process."""
+    count = len(drafts)
+    known = {
+        "id": list(ids),
+        "supplier_id": [supplier_id] * count,
+        "segment_id": [draft.segment.pk for draft in drafts],
+        "created_at": [now] * count,
+        "preview": [preview_of(draft) for draft in drafts],
+    }
+    columns = []
+    for field in _fixed_fields():
+        values = known.get(field.attname)
+        if values is None and field.name in _DRAFT_FIELDS:
+            values = [getattr(draft, field.name) for draft in drafts]
+        elif values is None:
+            values = [field.get_default() for _ in drafts]
+        columns.append(_column_texts(field, values))
+    return ["\t".join(row) for row in zip(*columns, strict=True)]
+
+
+def judged_text(*, status: str, reasons: Sequence[str], duplicate_of: object | None) -> str:
+    """The COPY text of the judged columns (``JUDGED``'s order)."""
+    return "\t".join(
+        (
+            _text(status),
+            json.dumps(list(reasons)).translate(_ESCAPES),
+            _NULL if duplicate_of is None else str(duplicate_of),
+        )
+    )
+
+
+def rows_insert(rows: Sequence[str]) -> None:
+    """Insert leads given as ``draft_rows`` text + tab + ``judged_text``, in one COPY."""
+    if rows:
+        by_name = {field.name: field for field in _columns()}
+        _copy([*_fixed_fields(), *(by_name[name] for name in JUDGED)], rows)

@@ -34,7 +34,8 @@ class People:
 
 @dataclass
 class Known:
-    resent_ids: list = field(default_factory=list)
+    # external id sent before → the id of the lead stored then
+    resent: dict[str, object] = field(default_factory=dict)
     suppressed: set[str] = field(default_factory=set)
     # (segment id, blind index) → id of the earliest accepted lead of that person
     originals: dict[tuple[int, str], object] = field(default_factory=dict)
@@ -85,7 +86,8 @@ def known_facts(
         ]
     if external_ids:
         parts.append(
-            f"SELECT '{_RESENT}', {col['id']}, NULL, NULL, NULL, NULL FROM {lead}"  # noqa: S608
+            f"SELECT '{_RESENT}', {col['id']}, NULL, {col['external_id']}, NULL, NULL"  # noqa: S608
+            f" FROM {lead}"
             f" WHERE {col['supplier']} = %s AND {col['external_id']} IN"
             f" {_placeholders(external_ids)}"
         )
@@ -113,7 +115,7 @@ def known_facts(
         rows = cursor.fetchall()
     for kind, lead_id, segment_id, first_index, second_index, _ in rows:
         if kind == _RESENT:
-            known.resent_ids.append(lead_id)
+            known.resent[first_index] = lead_id
         elif kind == _SUPPRESSED:
             known.suppressed.add(first_index)
         else:

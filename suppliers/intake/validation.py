@@ -105,6 +105,10 @@ class LeadDraft:
     def person_indexes(self) -> list[str]:
         return [index for index in (self.phone_index, self.email_index) if index]
 
+    @property
+    def segment_id(self) -> int:
+        return self.segment.pk
+
 
 class _Errors:
     def __init__(self) -> None:

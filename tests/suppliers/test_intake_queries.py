@@ -104,7 +104,7 @@ def test_an_external_id_stored_concurrently_is_judged_again_as_a_resend(supplier
         calls.append(kwargs)
         known = real_lookup(**kwargs)
         if len(calls) == 1:
-            known.resent_ids = []
+            known.resent = {}
         return known
 
     monkeypatch.setattr(services, "known_facts", lookup_that_misses_once)
