@@ -7,20 +7,24 @@ personal data can slip in through a new model field.
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Iterable
+from datetime import datetime, tzinfo
 
-from rest_framework.fields import DateTimeField
+from django.utils import timezone
 
 from marketplace.models import Lead
 from marketplace.money import currency, format_cents
 from marketplace.previews import stored_preview
 from marketplace.pricing import lead_listed_price
 
-_datetime = DateTimeField()
 
-
-def _when(value: datetime | None) -> str | None:
-    return None if value is None else _datetime.to_representation(value)
+def _when(value: datetime | None, tz: tzinfo) -> str | None:
+    """DRF's ISO 8601 output (``DateTimeField``: in the current time zone, UTC as "Z"),
+    with the time zone looked up once per page rather than twice per row."""
+    if value is None:
+        return None
+    text = value.astimezone(tz).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
 def supplier_rating(supplier) -> dict | None:
@@ -29,9 +33,16 @@ def supplier_rating(supplier) -> dict | None:
     return {"score": supplier.rating_score, "tier": supplier.rating_tier or None}
 
 
-def catalog_item(lead: Lead, *, now: datetime) -> dict:
+def catalog_items(leads: Iterable[Lead], *, now: datetime) -> list[dict]:
+    """Every lead of a page as ``catalog_item`` shows it."""
+    tz = timezone.get_current_timezone()
+    return [catalog_item(lead, now=now, tz=tz) for lead in leads]
+
+
+def catalog_item(lead: Lead, *, now: datetime, tz: tzinfo | None = None) -> dict:
     """``lead`` (a ``CatalogRow`` of ``catalog_page``, or a ``Lead`` with its segment and
     supplier) at ``now``."""
+    tz = tz or timezone.get_current_timezone()
     listed = lead_listed_price(lead=lead, segment=lead.segment, now=now)
     supplier = lead.supplier
     return {
@@ -42,8 +53,8 @@ def catalog_item(lead: Lead, *, now: datetime) -> dict:
         "city": lead.city,
         "temperature": lead.temperature,
         "source": lead.source,
-        "captured_at": _when(lead.captured_at),
-        "created_at": _when(lead.created_at),
+        "captured_at": _when(lead.captured_at, tz),
+        "created_at": _when(lead.created_at, tz),
         "attributes": lead.attributes,
         "qualification": lead.qualification,
         "price": format_cents(listed.price_cents),

@@ -21,6 +21,7 @@ from marketplace.errors import ValidationFailed
 from marketplace.models import BillingModel, Segment, Temperature
 from marketplace.money import MoneyFormatError, parse_amount
 from marketplace.selectors.catalog import AttributeFilter, CatalogFilters, CatalogPosition
+from marketplace.selectors.segments import active_segments_by_slug
 
 ATTRIBUTE_PREFIX = "attr."
 MAX_ATTRIBUTE_FILTERS = 20
@@ -153,7 +154,7 @@ def catalog_filters_parse(params: Mapping[str, str]) -> CatalogFilters:
     slug = _text(params, "segment")
     if slug:
         if _SLUG_RE.match(slug):
-            segment = Segment.objects.filter(slug=slug, is_active=True).first()
+            segment = active_segments_by_slug().get(slug)
         if segment is None:
             errors.add("segment", _("Unknown segment; see GET /api/v1/segments/."))
 

@@ -13,7 +13,7 @@ from rest_framework.views import APIView
 
 from marketplace.api.permissions import IsBuyer, acting_organization
 from marketplace.api.schema import error_responses
-from marketplace.catalog_items import catalog_item
+from marketplace.catalog_items import catalog_items
 from marketplace.catalog_params import (
     catalog_filters_parse,
     cursor_decode,
@@ -140,7 +140,7 @@ class CatalogLeadListApi(APIView):
             )
         return Response(
             {
-                "results": [catalog_item(lead, now=now) for lead in page.leads],
+                "results": catalog_items(page.leads, now=now),
                 "next": next_url,
                 "count": count.value,
                 "count_exact": count.exact,
