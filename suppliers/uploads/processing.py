@@ -1,9 +1,11 @@
 """Processing an upload: its rows, chunk by chunk, through the intake service.
 
-Each chunk's rows become the API's lead dicts and go through
-``lead_submit_many`` — the one intake implementation — and the chunk's outcome
-(its leads, its rejected rows, the counters and the checkpoint ``last_row``)
-commits in one transaction. A task killed at any point therefore resumes right
+Each chunk's rows become the API's lead dicts, prepared by ``leads_prepare``
+(validation and everything else that needs no database: ``prepare_chunk``,
+optionally in a second process, see ``pipeline``) and judged and stored by
+``lead_submit_prepared`` — the intake's one set of rules — and the chunk's
+outcome (its leads, its rejected rows, the counters and the checkpoint
+``last_row``) commits in one transaction. A task killed at any point therefore resumes right
 after the last committed row: nothing lost, nothing stored twice. Each chunk
 re-checks the checkpoint under the upload's row lock, so two runs of the same
 upload (a redelivered message while the first still runs) cannot both store a
@@ -12,8 +14,11 @@ chunk.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import datetime
 from itertools import islice
 from pathlib import Path
 
@@ -24,12 +29,14 @@ from django.utils import timezone
 
 from marketplace.errors import ApplicationError
 from marketplace.models import LeadStatus, RejectionReason, Segment
-from suppliers.services import lead_submit_many
-from suppliers.uploads import mapping, reading, storage
+from suppliers.intake.preparing import PreparedLead, leads_prepare
+from suppliers.services import lead_submit_prepared
+from suppliers.uploads import mapping, pipeline, reading, storage
 from suppliers.uploads.errors import UploadFileError
 from suppliers.uploads.models import Upload, UploadRowError, UploadRowKind, UploadStatus
 from suppliers.uploads.services import upload_claim, upload_fail, upload_finish
 
+logger = logging.getLogger(__name__)
 _REASON_TEXT = dict(RejectionReason.choices)
 # Cells kept per rejected row in the report; longer cells are cut (marked with …).
 MAX_REPORT_CELL = 2000
@@ -64,10 +71,13 @@ def _count_rows(upload: Upload, path: Path) -> None:
     upload.total_rows = total
 
 
-def upload_process(*, upload_id: object, time_budget: float | None = None) -> str:
+def upload_process(
+    *, upload_id: object, time_budget: float | None = None, second_process: bool = False
+) -> str:
     """Process an upload from its checkpoint: "done", "failed", "more" (the time
     budget ran out: run again), or "idle" (finished before, or waiting for a slot,
-    or another run holds it)."""
+    or another run holds it). With ``second_process`` the chunks are prepared in a
+    forked child while this process stores (``pipeline``)."""
     upload = upload_claim(upload_id=upload_id)
     if upload is None:
         return "idle"
@@ -86,12 +96,17 @@ def upload_process(*, upload_id: object, time_budget: float | None = None) -> st
             width=len(upload.headers),
         )
         segments = {upload.segment.slug: upload.segment}
-        rows = reading.data_rows(path, _info(upload), after=upload.last_row)
-        for chunk in _batched(rows, settings.UPLOAD_CHUNK_ROWS):
-            if not _store_chunk(upload=upload, chunk=chunk, plan=plan, segments=segments):
-                return "idle"
-            if time_budget is not None and time.monotonic() - started > time_budget:
-                return "more"
+        chunks = _chunks(upload=upload, path=path, plan=plan, segments=segments)
+        if second_process:
+            chunks = _in_child_or_here(upload=upload, path=path, plan=plan, segments=segments)
+        try:
+            for prepared in chunks:
+                if not _store_chunk(upload=upload, prepared=prepared, segments=segments):
+                    return "idle"
+                if time_budget is not None and time.monotonic() - started > time_budget:
+                    return "more"
+        finally:
+            chunks.close()  # a child still preparing is stopped
     except UploadFileError as exc:
         upload_fail(upload=upload, reason=exc.message)
         return "failed"
@@ -101,6 +116,92 @@ def upload_process(*, upload_id: object, time_budget: float | None = None) -> st
     )
     upload_finish(upload=upload, status=UploadStatus.DONE)
     return "done"
+
+
+@dataclass(slots=True)
+class PreparedChunk:
+    """A chunk's rows after everything that needs no database (``prepare_chunk``)."""
+
+    first_row: int
+    last_row: int
+    rows: int
+    now: datetime
+    invalid: list[tuple[int, list[str], list[tuple[str, str]]]]  # row, cells, reasons
+    leads: list[tuple[int, list[str], PreparedLead]]
+
+
+def _chunks(
+    *, upload: Upload, path: Path, plan: mapping.RowPlan, segments: Mapping[str, Segment]
+) -> Iterator[PreparedChunk]:
+    rows = reading.data_rows(path, _info(upload), after=upload.last_row)
+    for chunk in _batched(rows, settings.UPLOAD_CHUNK_ROWS):
+        yield prepare_chunk(
+            chunk, plan=plan, segments=segments, supplier_id=upload.supplier_id, upload=upload
+        )
+
+
+def _in_child_or_here(
+    *, upload: Upload, path: Path, plan: mapping.RowPlan, segments: Mapping[str, Segment]
+) -> Iterator[PreparedChunk]:
+    def produce() -> Iterator[PreparedChunk]:
+        return _chunks(upload=upload, path=path, plan=plan, segments=segments)
+
+    try:
+        yield from pipeline.in_child(produce)
+    except pipeline.HelperLost:
+        # Nothing it prepared is stored unless this process stored it: go on from
+        # the checkpoint here.
+        logger.warning(
+            "upload %s: the preparing process was lost; continuing without it", upload.pk
+        )
+        yield from _chunks(upload=upload, path=path, plan=plan, segments=segments)
+
+
+def prepare_chunk(
+    chunk: list[tuple[int, list[str]]],
+    *,
+    plan: mapping.RowPlan,
+    segments: Mapping[str, Segment],
+    supplier_id: int,
+    upload: Upload,
+) -> PreparedChunk:
+    """Map, validate and prepare one chunk's rows. Pure: no database access."""
+    now = timezone.now()
+    invalid: list[tuple[int, list[str], list[tuple[str, str]]]] = []
+    submitted: list[tuple[int, list[str]]] = []
+    payloads: list[dict] = []
+    for number, cells in chunk:
+        payload, problems = mapping.row_to_payload(
+            cells, plan, default_external_id=f"upload-{upload.pk}-row-{number}"
+        )
+        if problems:
+            reasons = [
+                (problem.split(":", 1)[0] if ":" in problem else "row", problem)
+                for problem in problems
+            ]
+            invalid.append((number, cells, reasons))
+        else:
+            submitted.append((number, cells))
+            payloads.append(payload)
+    leads: list[tuple[int, list[str], PreparedLead]] = []
+    outcomes = leads_prepare(payloads, segments=segments, supplier_id=supplier_id, now=now)
+    for (number, cells), item in zip(submitted, outcomes, strict=True):
+        if isinstance(item, PreparedLead):
+            leads.append((number, cells, item))
+            continue
+        reasons = _invalid_reasons(item)
+        if len(cells) < plan.width:  # say why the fields are missing
+            note = f"the row has {len(cells)} cells but the header has {plan.width} columns"
+            reasons.insert(0, ("row", note))
+        invalid.append((number, cells, reasons))
+    return PreparedChunk(
+        first_row=chunk[0][0],
+        last_row=chunk[-1][0],
+        rows=len(chunk),
+        now=now,
+        invalid=invalid,
+        leads=leads,
+    )
 
 
 def _cut(value: str) -> str:
@@ -125,47 +226,27 @@ def _invalid_reasons(error: ApplicationError) -> list[tuple[str, str]]:
 
 
 def _store_chunk(
-    *,
-    upload: Upload,
-    chunk: list[tuple[int, list[str]]],
-    plan: mapping.RowPlan,
-    segments: Mapping[str, Segment],
+    *, upload: Upload, prepared: PreparedChunk, segments: Mapping[str, Segment]
 ) -> bool:
-    """Judge and store one chunk, with its checkpoint, in one transaction. False when
-    another run has moved the checkpoint past this chunk (or finished the upload)."""
-    submitted: list[tuple[int, list[str]]] = []
-    payloads: list[dict] = []
-    outcomes: list[tuple[int, list[str], str, list[tuple[str, str]]]] = []
-    for number, cells in chunk:
-        payload, problems = mapping.row_to_payload(
-            cells, plan, default_external_id=f"upload-{upload.pk}-row-{number}"
-        )
-        if problems:
-            reasons = [
-                (problem.split(":", 1)[0] if ":" in problem else "row", problem)
-                for problem in problems
-            ]
-            outcomes.append((number, cells, UploadRowKind.INVALID, reasons))
-        else:
-            submitted.append((number, cells))
-            payloads.append(payload)
-
+    """Judge and store one prepared chunk, with its checkpoint, in one transaction. False
+    when another run has moved the checkpoint past this chunk (or finished the upload)."""
+    outcomes: list[tuple[int, list[str], str, list[tuple[str, str]]]] = [
+        (number, cells, UploadRowKind.INVALID, reasons)
+        for number, cells, reasons in prepared.invalid
+    ]
     with transaction.atomic():
         locked = Upload.objects.select_for_update().get(pk=upload.pk)
-        if locked.status != UploadStatus.PROCESSING or locked.last_row >= chunk[0][0]:
+        if locked.status != UploadStatus.PROCESSING or locked.last_row >= prepared.first_row:
             return False
-        results = lead_submit_many(supplier=upload.supplier, payloads=payloads, segments=segments)
+        verdicts = lead_submit_prepared(
+            supplier=upload.supplier,
+            prepared=[item for _n, _c, item in prepared.leads],
+            segments=segments,
+            now=prepared.now,
+        )
         accepted = 0
-        for (number, cells), item in zip(submitted, results, strict=True):
-            if item.error is not None:
-                reasons = _invalid_reasons(item.error)
-                if len(cells) < plan.width:  # say why the fields are missing
-                    note = f"the row has {len(cells)} cells but the header has {plan.width} columns"
-                    reasons.insert(0, ("row", note))
-                outcomes.append((number, cells, UploadRowKind.INVALID, reasons))
-                continue
-            lead = item.result.lead
-            if not item.result.created:
+        for (number, cells, _item), verdict in zip(prepared.leads, verdicts, strict=True):
+            if verdict is None:
                 outcomes.append(
                     (
                         number,
@@ -174,8 +255,8 @@ def _store_chunk(
                         [(RESENT, "external_id: sent before; the lead stored then is kept")],
                     )
                 )
-            elif lead.status == LeadStatus.REJECTED:
-                codes = list(lead.rejection_reasons)
+            elif verdict.status == LeadStatus.REJECTED:
+                codes = list(verdict.reasons)
                 kind = (
                     UploadRowKind.DUPLICATE
                     if codes == [RejectionReason.DUPLICATE]
@@ -193,7 +274,7 @@ def _store_chunk(
                 accepted += 1
         counts: dict[str, int] = dict(locked.reason_counts)
         errors = []
-        for number, cells, kind, reasons in outcomes:
+        for number, cells, kind, reasons in sorted(outcomes, key=lambda outcome: outcome[0]):
             for key in dict.fromkeys(key for key, _text in reasons):
                 counts[key] = counts.get(key, 0) + 1
             errors.append(
@@ -210,8 +291,8 @@ def _store_chunk(
         locked.accepted += accepted
         locked.duplicates += kinds.count(UploadRowKind.DUPLICATE)
         locked.rejected += len(kinds) - kinds.count(UploadRowKind.DUPLICATE)
-        locked.processed_rows += len(chunk)
-        locked.last_row = chunk[-1][0]
+        locked.processed_rows += prepared.rows
+        locked.last_row = prepared.last_row
         locked.reason_counts = counts
         locked.heartbeat_at = timezone.now()
         locked.save(
@@ -225,4 +306,5 @@ def _store_chunk(
                 "heartbeat_at",
             ]
         )
+    upload.last_row = prepared.last_row  # where a run without the child goes on from
     return True

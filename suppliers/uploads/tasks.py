@@ -33,9 +33,14 @@ logger = logging.getLogger(__name__)
     max_retries=8,
 )
 def process_upload(self, upload_id: str) -> str:
-    budget = None if self.request.is_eager else float(settings.UPLOAD_TASK_SECONDS)
+    eager = self.request.is_eager  # in-process mode: inside a web request, no fork
+    budget = None if eager else float(settings.UPLOAD_TASK_SECONDS)
     try:
-        outcome = upload_process(upload_id=upload_id, time_budget=budget)
+        outcome = upload_process(
+            upload_id=upload_id,
+            time_budget=budget,
+            second_process=settings.UPLOAD_SECOND_PROCESS and not eager,
+        )
     except (OperationalError, InterfaceError):
         raise  # the database went away: retried, then resumed from the checkpoint
     except Exception:

@@ -255,7 +255,7 @@ def test_an_unexpected_error_fails_the_upload_with_a_reason(supplier_a, monkeypa
     def explode(**kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(processing, "lead_submit_many", explode)
+    monkeypatch.setattr(processing, "lead_submit_prepared", explode)
     outcome = process_upload.apply(args=[str(upload.pk)]).get()
 
     upload.refresh_from_db()

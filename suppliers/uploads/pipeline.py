@@ -1,0 +1,99 @@
+"""Preparing an upload's chunks in a second process while this one stores.
+
+An upload chunk has a pure part (reading, mapping, validation, normalization,
+blind indexes, encryption, the COPY rows: ``processing.prepare_chunk``) and a
+part that needs the database (judging against stored leads, storing, the
+checkpoint). ``in_child`` runs the pure part's generator in a forked child
+that writes each chunk, pickled, into a pipe; this process reads them in order
+and stores them, so chunk *n+1* is prepared while chunk *n* is stored.
+
+A plain ``os.fork`` rather than ``multiprocessing``: Celery's prefork pool runs
+tasks in daemonic processes, which multiprocessing forbids to have children.
+The child touches no database (the inherited connections are dropped from its
+copy of Django) and stops with ``os._exit``; it dies when the pipe breaks, so a
+killed or finished worker leaves nothing behind. Nothing it does is stored, so
+a crash on either side costs only preparing again from the checkpoint.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import pickle
+import signal
+from collections.abc import Callable, Iterator
+from typing import TypeVar
+
+from django.db import connections
+
+T = TypeVar("T")
+
+_ITEM, _END, _ERROR = "item", "end", "error"
+_PIPE_BUFFER = 1 << 20
+
+
+class HelperLost(Exception):
+    """The child stopped without finishing (killed, out of memory)."""
+
+
+def _transferable(exc: BaseException) -> BaseException:
+    try:
+        pickle.loads(pickle.dumps(exc))  # noqa: S301 (our own object)
+    except Exception:
+        return RuntimeError(f"{type(exc).__name__}: {exc}")
+    return exc
+
+
+def _run_child(produce: Callable[[], Iterator[object]], write_fd: int) -> int:
+    for number in (signal.SIGTERM, signal.SIGINT, signal.SIGQUIT, signal.SIGHUP):
+        signal.signal(number, signal.SIG_DFL)  # the worker's shutdown handlers are not ours
+    for connection in connections.all(initialized_only=True):
+        connection.connection = None  # never speak on the worker's database socket
+    with os.fdopen(write_fd, "wb", buffering=_PIPE_BUFFER) as out:
+        try:
+            for item in produce():
+                pickle.dump((_ITEM, item), out, protocol=pickle.HIGHEST_PROTOCOL)
+                out.flush()
+            pickle.dump((_END, None), out)
+        except BrokenPipeError:
+            return 0  # the worker stopped reading (its time budget, or it died)
+        except Exception as exc:  # the worker raises it as its own
+            pickle.dump((_ERROR, _transferable(exc)), out)
+        out.flush()
+    return 0
+
+
+def in_child(produce: Callable[[], Iterator[T]]) -> Iterator[T]:
+    """Yield what ``produce()`` yields, computed in a forked child. An exception there is
+    raised here; a child that vanishes raises HelperLost. Closing the iterator early
+    stops the child."""
+    read_fd, write_fd = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child
+        code = 1
+        try:
+            os.close(read_fd)
+            code = _run_child(produce, write_fd)
+        finally:
+            os._exit(code)
+    os.close(write_fd)
+    try:
+        with os.fdopen(read_fd, "rb", buffering=_PIPE_BUFFER) as source:
+            while True:
+                try:
+                    kind, item = pickle.load(source)  # noqa: S301 (our own child's pipe)
+                except (EOFError, pickle.UnpicklingError) as exc:
+                    raise HelperLost("the preparing process stopped") from exc
+                if kind == _END:
+                    return
+                if kind == _ERROR:
+                    raise item
+                yield item
+    finally:
+        _stop(pid)
+
+
+def _stop(pid: int) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGKILL)  # done, or no longer wanted: its work is never stored
+    os.waitpid(pid, 0)
