@@ -304,6 +304,8 @@ UPLOAD_MAX_ROWS = env_int("UPLOAD_MAX_ROWS", 1_000_000, minimum=1)
 # An XLSX (a zip) whose members would expand past this is refused unopened (zip bombs).
 UPLOAD_MAX_EXPANDED_BYTES = env_int("UPLOAD_MAX_EXPANDED_BYTES", 1024 * 1024 * 1024, minimum=1024)
 UPLOAD_CHUNK_ROWS = env_int("UPLOAD_CHUNK_ROWS", 1000, minimum=1, maximum=10_000)
+# A worker prepares the next chunk in a forked child while it stores the current one.
+UPLOAD_SECOND_PROCESS = env_bool("UPLOAD_SECOND_PROCESS", True)
 # Uploads of one supplier processed at the same time; the others wait their turn.
 UPLOADS_PER_SUPPLIER = env_int("UPLOADS_PER_SUPPLIER", 1, minimum=1)
 # One task run works this long, then hands over to a fresh task (fair to other
