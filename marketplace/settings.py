@@ -213,6 +213,17 @@ QUALITY_RETURN_RESPOND_HOURS = env_int("QUALITY_RETURN_RESPOND_HOURS", 48, minim
 # A buyer's returns per supplier in a month above this share of its purchases from that
 # supplier go to a moderator instead of being accepted automatically.
 QUALITY_RETURN_CAP_PERCENT = env_int("QUALITY_RETURN_CAP_PERCENT", 20, minimum=0, maximum=100)
+# The buyer's record (quality/buyer_record.py): its unanswered returns go to a moderator
+# when moderators rejected more than this share of its decided returns (with enough of
+# them), or its return rate in the segment is above this percent of the other buyers'.
+QUALITY_BUYER_REJECTED_PERCENT = env_int(
+    "QUALITY_BUYER_REJECTED_PERCENT", 25, minimum=0, maximum=100
+)
+QUALITY_BUYER_MIN_DECIDED_RETURNS = env_int("QUALITY_BUYER_MIN_DECIDED_RETURNS", 10, minimum=1)
+QUALITY_BUYER_RETURN_RATE_LIMIT_PERCENT = env_int(
+    "QUALITY_BUYER_RETURN_RATE_LIMIT_PERCENT", 200, minimum=100
+)
+QUALITY_BUYER_MIN_PURCHASES = env_int("QUALITY_BUYER_MIN_PURCHASES", 20, minimum=1)
 QUALITY_RETURN_COMMENT_MAX_CHARS = 2000
 QUALITY_EVIDENCE_MAX_BYTES = env_int("QUALITY_EVIDENCE_MAX_BYTES", 5 * 1024 * 1024, minimum=1024)
 # Rating: pseudo-sales of the segment average a new supplier starts with (shrinkage).
@@ -304,8 +315,9 @@ UPLOAD_MAX_ROWS = env_int("UPLOAD_MAX_ROWS", 1_000_000, minimum=1)
 # An XLSX (a zip) whose members would expand past this is refused unopened (zip bombs).
 UPLOAD_MAX_EXPANDED_BYTES = env_int("UPLOAD_MAX_EXPANDED_BYTES", 1024 * 1024 * 1024, minimum=1024)
 UPLOAD_CHUNK_ROWS = env_int("UPLOAD_CHUNK_ROWS", 1000, minimum=1, maximum=10_000)
-# A worker prepares the next chunk in a forked child while it stores the current one.
-UPLOAD_SECOND_PROCESS = env_bool("UPLOAD_SECOND_PROCESS", True)
+# Forked children of a worker that prepare (validate, encrypt) the next chunks while
+# it stores one; 0: the worker does it all.
+UPLOAD_PREPARE_PROCESSES = env_int("UPLOAD_PREPARE_PROCESSES", 2, minimum=0, maximum=16)
 # Uploads of one supplier processed at the same time; the others wait their turn.
 UPLOADS_PER_SUPPLIER = env_int("UPLOADS_PER_SUPPLIER", 1, minimum=1)
 # One task run works this long, then hands over to a fresh task (fair to other

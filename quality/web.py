@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from billing.web import staff_required
 from marketplace.errors import ApplicationError, NotFound
 from marketplace.web.access import organization_required, render_page
+from quality.buyer_record import buyer_record_text
 from quality.charts import sparkline
 from quality.forms import ContestForm, ResolveForm, ReturnRequestForm, StandingForm
 from quality.selectors import (
@@ -202,6 +203,7 @@ def dispute_queue_view(request: HttpRequest) -> HttpResponse:
             "ret": d.ret,
             "buyer_record": buyers[d.ret.buyer_id],
             "supplier_record": suppliers[d.ret.supplier_id],
+            "grounds": buyer_record_text(d.grounds),
         }
         for d in disputes
     ]

@@ -152,6 +152,7 @@ class DisputeStatus(models.TextChoices):
 class DisputeCause(models.TextChoices):
     CONTESTED = "contested", _("The supplier contested the return")
     RETURN_CAP = "return_cap", _("The buyer is over its monthly return cap")
+    BUYER_RECORD = "buyer_record", _("The buyer's return record needs a moderator")
 
 
 class DisputeDecision(models.TextChoices):
@@ -160,7 +161,8 @@ class DisputeDecision(models.TextChoices):
 
 
 class Dispute(models.Model):
-    """A return a moderator decides: contested by the supplier, or over the buyer's cap."""
+    """A return a moderator decides: contested by the supplier, over the buyer's cap,
+    or unanswered from a buyer whose record asks for a moderator."""
 
     id = models.UUIDField(primary_key=True, default=new_id, editable=False)
     ret = models.OneToOneField(Return, on_delete=models.PROTECT, related_name="dispute")
@@ -168,6 +170,9 @@ class Dispute(models.Model):
         max_length=16, choices=DisputeStatus.choices, default=DisputeStatus.OPEN
     )
     cause = models.CharField(max_length=16, choices=DisputeCause.choices)
+    grounds = models.JSONField(
+        default=dict, blank=True, help_text="The figures behind the cause (the buyer's record)."
+    )
     decision = models.CharField(
         max_length=8, choices=DisputeDecision.choices, blank=True, default=""
     )

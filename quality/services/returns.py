@@ -24,6 +24,7 @@ from django.utils import timezone
 from billing.services import earnings_hold_freeze, earnings_hold_unfreeze
 from marketplace.errors import ApplicationError, Conflict, NotFound, ValidationFailed
 from marketplace.models import Organization, Sale, SaleEvent, SaleStatus, User
+from quality.buyer_record import buyer_record_flag
 from quality.models import (
     OPEN_RETURN_STATUSES,
     DecidedBy,
@@ -178,8 +179,8 @@ def evidence_add(
     )
 
 
-def dispute_open(ret: Return, *, cause: str) -> Dispute:
-    return Dispute.objects.create(ret=ret, cause=cause)
+def dispute_open(ret: Return, *, cause: str, grounds: dict | None = None) -> Dispute:
+    return Dispute.objects.create(ret=ret, cause=cause, grounds=grounds or {})
 
 
 # --- the buyer asks ---------------------------------------------------------------------
@@ -349,7 +350,8 @@ def _return_contest(
 
 def returns_accept_unanswered(*, now: datetime | None = None, batch: int = 200) -> int:
     """Beat task's body: every return past ``respond_by`` is accepted, or sent to a
-    moderator when the buyer is over its monthly cap with that supplier.
+    moderator when the buyer is over its monthly cap with that supplier or its
+    record asks for one (``quality.buyer_record``).
 
     Safe to run twice and in parallel: each return is claimed by the conditional
     UPDATE in ``return_claim`` under the sale's lock; a loser sees 409 and skips it.
@@ -385,6 +387,18 @@ def _return_time_out(pk: uuid.UUID, *, now: datetime) -> int:
             note="The buyer is over its monthly return cap with this supplier.",
         )
         dispute_open(ret, cause=DisputeCause.RETURN_CAP)
+        return 1
+    flag = buyer_record_flag(buyer_id=ret.buyer_id, segment_id=ret.segment_id, at=now)
+    if flag is not None:
+        grounds = flag.as_dict()
+        return_claim(
+            ret,
+            to=ReturnStatus.DISPUTED,
+            kind="escalated_buyer_record",
+            note="The buyer's return record sends this return to a moderator.",
+            data=grounds,
+        )
+        dispute_open(ret, cause=DisputeCause.BUYER_RECORD, grounds=grounds)
         return 1
     return_reverse(
         ret,
