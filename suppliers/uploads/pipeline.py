@@ -3,9 +3,11 @@
 An upload chunk has a pure part (reading, mapping, validation, normalization,
 blind indexes, encryption, the COPY rows: ``processing.prepare_chunk``) and a
 part that needs the database (judging against stored leads, storing, the
-checkpoint). ``in_child`` runs the pure part's generator in a forked child
-that writes each chunk, pickled, into a pipe; this process reads them in order
-and stores them, so chunk *n+1* is prepared while chunk *n* is stored.
+checkpoint). ``in_children`` runs the pure part in forked children (each
+preparing every *n*-th chunk) that write each chunk, pickled, into a pipe;
+this process reads them in order and stores them, so the next chunks are
+prepared while one is stored. The pure part is most of the CPU, hence more
+than one child.
 
 A plain ``os.fork`` rather than ``multiprocessing``: Celery's prefork pool runs
 tasks in daemonic processes, which multiprocessing forbids to have children.
@@ -18,11 +20,13 @@ a crash on either side costs only preparing again from the checkpoint.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 import pickle
 import signal
 from collections.abc import Callable, Iterator
-from typing import TypeVar
+from functools import partial
+from typing import BinaryIO, TypeVar
 
 from django.db import connections
 
@@ -63,10 +67,7 @@ def _run_child(produce: Callable[[], Iterator[object]], write_fd: int) -> int:
     return 0
 
 
-def in_child(produce: Callable[[], Iterator[T]]) -> Iterator[T]:
-    """Yield what ``produce()`` yields, computed in a forked child. An exception there is
-    raised here; a child that vanishes raises HelperLost. Closing the iterator early
-    stops the child."""
+def _start(produce: Callable[[], Iterator[object]]) -> tuple[int, int]:
     read_fd, write_fd = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child
@@ -77,20 +78,34 @@ def in_child(produce: Callable[[], Iterator[T]]) -> Iterator[T]:
         finally:
             os._exit(code)
     os.close(write_fd)
+    return pid, read_fd
+
+
+def in_children(produce: Callable[[int, int], Iterator[T]], *, processes: int) -> Iterator[T]:
+    """Yield, in order, the items of ``processes`` forked children, child *k* computing
+    ``produce(k, processes)``: items *k*, *k + processes*, ... of the whole sequence.
+    An exception there is raised here; a child that vanishes raises HelperLost.
+    Closing the iterator early stops the children."""
+    children: list[tuple[int, BinaryIO]] = []
     try:
-        with os.fdopen(read_fd, "rb", buffering=_PIPE_BUFFER) as source:
-            while True:
-                try:
-                    kind, item = pickle.load(source)  # noqa: S301 (our own child's pipe)
-                except (EOFError, pickle.UnpicklingError) as exc:
-                    raise HelperLost("the preparing process stopped") from exc
-                if kind == _END:
-                    return
-                if kind == _ERROR:
-                    raise item
-                yield item
+        for share in range(processes):
+            pid, read_fd = _start(partial(produce, share, processes))
+            children.append((pid, os.fdopen(read_fd, "rb", buffering=_PIPE_BUFFER)))
+        for number in itertools.count():
+            _pid, source = children[number % processes]
+            try:
+                kind, item = pickle.load(source)  # noqa: S301 (our own child's pipe)
+            except (EOFError, pickle.UnpicklingError) as exc:
+                raise HelperLost("a preparing process stopped") from exc
+            if kind == _END:  # item *number* does not exist, nor any after it
+                return
+            if kind == _ERROR:
+                raise item
+            yield item
     finally:
-        _stop(pid)
+        for pid, source in children:
+            source.close()
+            _stop(pid)
 
 
 def _stop(pid: int) -> None:

@@ -72,12 +72,12 @@ def _count_rows(upload: Upload, path: Path) -> None:
 
 
 def upload_process(
-    *, upload_id: object, time_budget: float | None = None, second_process: bool = False
+    *, upload_id: object, time_budget: float | None = None, prepare_processes: int = 0
 ) -> str:
     """Process an upload from its checkpoint: "done", "failed", "more" (the time
     budget ran out: run again), or "idle" (finished before, or waiting for a slot,
-    or another run holds it). With ``second_process`` the chunks are prepared in a
-    forked child while this process stores (``pipeline``)."""
+    or another run holds it). With ``prepare_processes`` the chunks are prepared in
+    that many forked children while this process stores (``pipeline``)."""
     upload = upload_claim(upload_id=upload_id)
     if upload is None:
         return "idle"
@@ -97,8 +97,10 @@ def upload_process(
         )
         segments = {upload.segment.slug: upload.segment}
         chunks = _chunks(upload=upload, path=path, plan=plan, segments=segments)
-        if second_process:
-            chunks = _in_child_or_here(upload=upload, path=path, plan=plan, segments=segments)
+        if prepare_processes:
+            chunks = _in_children_or_here(
+                upload=upload, path=path, plan=plan, segments=segments, processes=prepare_processes
+            )
         try:
             for prepared in chunks:
                 if not _store_chunk(upload=upload, prepared=prepared, segments=segments):
@@ -131,29 +133,43 @@ class PreparedChunk:
 
 
 def _chunks(
-    *, upload: Upload, path: Path, plan: mapping.RowPlan, segments: Mapping[str, Segment]
+    *,
+    upload: Upload,
+    path: Path,
+    plan: mapping.RowPlan,
+    segments: Mapping[str, Segment],
+    share: int = 0,
+    shares: int = 1,
 ) -> Iterator[PreparedChunk]:
+    """The chunks after the checkpoint, prepared; with ``shares``, only every
+    ``shares``-th from the ``share``-th (one preparing child's part)."""
     rows = reading.data_rows(path, _info(upload), after=upload.last_row)
-    for chunk in _batched(rows, settings.UPLOAD_CHUNK_ROWS):
-        yield prepare_chunk(
-            chunk, plan=plan, segments=segments, supplier_id=upload.supplier_id, upload=upload
-        )
+    for number, chunk in enumerate(_batched(rows, settings.UPLOAD_CHUNK_ROWS)):
+        if number % shares == share:
+            yield prepare_chunk(
+                chunk, plan=plan, segments=segments, supplier_id=upload.supplier_id, upload=upload
+            )
 
 
-def _in_child_or_here(
-    *, upload: Upload, path: Path, plan: mapping.RowPlan, segments: Mapping[str, Segment]
+def _in_children_or_here(
+    *,
+    upload: Upload,
+    path: Path,
+    plan: mapping.RowPlan,
+    segments: Mapping[str, Segment],
+    processes: int,
 ) -> Iterator[PreparedChunk]:
-    def produce() -> Iterator[PreparedChunk]:
-        return _chunks(upload=upload, path=path, plan=plan, segments=segments)
+    def produce(share: int, shares: int) -> Iterator[PreparedChunk]:
+        return _chunks(
+            upload=upload, path=path, plan=plan, segments=segments, share=share, shares=shares
+        )
 
     try:
-        yield from pipeline.in_child(produce)
+        yield from pipeline.in_children(produce, processes=processes)
     except pipeline.HelperLost:
-        # Nothing it prepared is stored unless this process stored it: go on from
+        # Nothing they prepared is stored unless this process stored it: go on from
         # the checkpoint here.
-        logger.warning(
-            "upload %s: the preparing process was lost; continuing without it", upload.pk
-        )
+        logger.warning("upload %s: a preparing process was lost; continuing without", upload.pk)
         yield from _chunks(upload=upload, path=path, plan=plan, segments=segments)
 
 

@@ -39,7 +39,7 @@ def process_upload(self, upload_id: str) -> str:
         outcome = upload_process(
             upload_id=upload_id,
             time_budget=budget,
-            second_process=settings.UPLOAD_SECOND_PROCESS and not eager,
+            prepare_processes=0 if eager else settings.UPLOAD_PREPARE_PROCESSES,
         )
     except (OperationalError, InterfaceError):
         raise  # the database went away: retried, then resumed from the checkpoint
