@@ -315,8 +315,6 @@ UPLOAD_MAX_ROWS = env_int("UPLOAD_MAX_ROWS", 1_000_000, minimum=1)
 # An XLSX (a zip) whose members would expand past this is refused unopened (zip bombs).
 UPLOAD_MAX_EXPANDED_BYTES = env_int("UPLOAD_MAX_EXPANDED_BYTES", 1024 * 1024 * 1024, minimum=1024)
 UPLOAD_CHUNK_ROWS = env_int("UPLOAD_CHUNK_ROWS", 1000, minimum=1, maximum=10_000)
-# A worker prepares the next chunk in a forked child while it stores the current one.
-UPLOAD_SECOND_PROCESS = env_bool("UPLOAD_SECOND_PROCESS", True)
 # Forked children of a worker that prepare (validate, encrypt) the next chunks while
 # it stores one; 0: the worker does it all.
 UPLOAD_PREPARE_PROCESSES = env_int("UPLOAD_PREPARE_PROCESSES", 2, minimum=0, maximum=16)
