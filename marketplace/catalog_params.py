@@ -36,6 +36,7 @@ _REGION_RE = re.compile(r"^[A-Z]{2}-[A-Z0-9]{1,3}$")
 _INT_RE = re.compile(r"^-?[0-9]{1,15}$")
 _NUMBER_RE = re.compile(r"^-?[0-9]{1,15}(?:\.[0-9]{1,6})?$")
 _CURSOR_MAX = 200
+_NUMERIC = ("integer", "number")
 
 
 class _Errors:
@@ -78,6 +79,12 @@ def _property_type(prop: object) -> str | None:
     if kind is None and isinstance(prop.get("enum"), list) and prop["enum"]:
         kind = "string" if all(isinstance(v, str) for v in prop["enum"]) else None
     return kind if kind in ("integer", "number", "string", "boolean") else None
+
+
+def numeric_attributes(segment: Segment) -> list[str]:
+    """The attributes of ``segment``'s schema that take range filters (_min, _max)."""
+    properties = (segment.fields or {}).get("properties") or {}
+    return [name for name, prop in properties.items() if _property_type(prop) in _NUMERIC]
 
 
 def _attribute_value(kind: str, raw: str, prop: dict) -> tuple[object, str | None]:
@@ -128,7 +135,7 @@ def _attribute_filters(
         if prop is None:
             errors.add(key, _("The segment has no attribute of this name."))
             continue
-        if kind is None or (op != "eq" and kind not in ("integer", "number")):
+        if kind is None or (op != "eq" and kind not in _NUMERIC):
             errors.add(key, _("This attribute cannot be filtered this way."))
             continue
         value, problem = _attribute_value(kind, _text(params, key), prop)

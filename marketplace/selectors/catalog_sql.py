@@ -91,7 +91,7 @@ def _segment_clause(
     return sql + ")", params
 
 
-def _attribute_clause(item) -> tuple[str, list]:
+def attribute_clause(item) -> tuple[str, list]:
     """One ``AttributeFilter``: simply false (never an error) for a lead whose attribute
     is missing or of another type. The name comes from the segment's schema and is only
     ever a parameter (or inside a parameter, JSON-quoted)."""
@@ -104,11 +104,12 @@ def _attribute_clause(item) -> tuple[str, list]:
         ]
     if item.op == "eq":
         return "v0.attributes @> %s::jsonb", [json.dumps({item.name: item.value})]
+    # NULL (so false) unless the attribute is a JSON number; written as the expression
+    # of the per-segment indexes (services.catalog_indexes), so one serves it.
     operator = ">=" if item.op == "gte" else "<="
-    path = f"$.{json.dumps(item.name)} ? (@ {operator} $v)"
-    return "jsonb_path_exists(v0.attributes, %s::jsonpath, %s::jsonb)", [
-        path,
-        json.dumps({"v": item.value}),
+    return f"catalog_attribute_number(v0.attributes, %s::text) {operator} %s", [
+        item.name,
+        item.value,
     ]
 
 
@@ -151,7 +152,7 @@ def catalog_condition(
         )
         params.append(filters.min_rating)
     for item in filters.attributes:
-        sql, attribute_params = _attribute_clause(item)
+        sql, attribute_params = attribute_clause(item)
         clauses.append(sql)
         params += attribute_params
     # A lead is bought after it is created, so only purchases younger than the oldest
