@@ -22,15 +22,24 @@ from marketplace.api.parsers import StrictJSONParser
 from marketplace.api.permissions import IsSupplier, acting_organization
 from marketplace.api.schema import error_responses, page_of
 from marketplace.errors import ValidationFailed
-from suppliers.uploads.models import Upload
+from suppliers.uploads.models import Upload, UploadStatus
 from suppliers.uploads.report import error_report_filename, error_report_lines
 from suppliers.uploads.selectors import supplier_upload, supplier_uploads
 from suppliers.uploads.services import upload_create
 
+# Every status an upload can show, in the order it goes through them (docs/uploads.md).
+STATUS_HELP = (
+    "`awaiting_mapping`: uploaded on the supplier's page, the file waits for its columns "
+    "to be confirmed there (dropped after a day); `queued`: waits for a worker or for "
+    "another upload of the supplier to end; `processing`: rows are being read, "
+    "`processed_rows` grows; `done`: every row judged, the counts are final; `failed`: "
+    "stopped, `failure_reason` says why (the rows before it are stored)."
+)
+
 
 class UploadSerializer(serializers.Serializer):
     id = serializers.CharField()
-    status = serializers.CharField()
+    status = serializers.ChoiceField(choices=UploadStatus.choices, help_text=STATUS_HELP)
     url = serializers.URLField()
     segment = serializers.CharField()
     file_name = serializers.CharField()
