@@ -101,3 +101,48 @@ def test_encrypt_many_makes_fernet_tokens_of_the_first_key(settings) -> None:
         assert Fernet(first.encode()).decrypt(token.encode()).decode() == value
         assert Fernet(first.encode()).extract_timestamp(token.encode()) == 1_790_000_000
     assert len(set(encrypt_many(["same", "same"]))) == 2  # a fresh IV each
+
+
+def test_encrypt_many_tokens_of_every_length_open_with_multifernet_and_rotate(settings) -> None:
+    from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+
+    old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    settings.FIELD_ENCRYPTION_KEYS = [old]
+    # every padding length over one to four blocks, multi-byte characters, and empties
+    values = ["ż" * (n // 2) + "a" * (n % 2) for n in range(0, 70)] + ["", AWKWARD, "Москва"]
+    tokens = encrypt_many(values)
+
+    reading = MultiFernet([Fernet(new.encode()), Fernet(old.encode())])  # as after adding a key
+    for value, token in zip(values, tokens, strict=True):
+        if not value:
+            assert token == ""
+            continue
+        assert reading.decrypt(token.encode()).decode() == value
+        rotated = reading.rotate(token.encode())
+        assert Fernet(new.encode()).decrypt(rotated).decode() == value
+        with pytest.raises(InvalidToken):
+            Fernet(new.encode()).decrypt(token.encode())  # made with the first key only
+
+
+def test_copy_stored_leads_rotate_to_a_new_key(settings) -> None:
+    from cryptography.fernet import Fernet
+
+    from marketplace.crypto import encrypted_values_rotate
+
+    old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    settings.FIELD_ENCRYPTION_KEYS = [old]
+    supplier = Organization.objects.create(name="S", kind=OrganizationKind.SUPPLIER)
+    segment = Segment.objects.get(slug="loans")
+    lead = _lead(supplier, segment, 1, last_name=AWKWARD, phone="+48601234567", email="a@b.pl")
+    leads_insert([lead])
+
+    settings.FIELD_ENCRYPTION_KEYS = [new, old]
+    assert encrypted_values_rotate() == 4  # first and last name, phone, email
+    settings.FIELD_ENCRYPTION_KEYS = [new]  # the old key is gone
+    stored = Lead.objects.get(pk=lead.pk)
+    assert (stored.first_name, stored.last_name, stored.phone, stored.email) == (
+        "Zofia",
+        AWKWARD,
+        "+48601234567",
+        "a@b.pl",
+    )
