@@ -3,6 +3,8 @@ public supplier card. Thin: validate, one service call, serialize."""
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -25,7 +27,7 @@ from quality.services.returns import object_id
 
 
 class IsOrganization(BasePermission):
-    message = "This needs an organization."
+    message = gettext_lazy("This needs an organization.")
 
     def has_permission(self, request, view) -> bool:
         return acting_organization(request) is not None
@@ -40,14 +42,16 @@ def _field(request: Request, name: str) -> object:
     """A body field, JSON or multipart alike; a repeated multipart field is refused."""
     data = request.data
     if hasattr(data, "getlist") and len(data.getlist(name)) > 1:
-        raise ValidationFailed(f"Send {name} once.", fields={name: ["Sent more than once."]})
+        raise ValidationFailed(
+            _("Send %(name)s once.") % {"name": name}, fields={name: [_("Sent more than once.")]}
+        )
     return data.get(name) if hasattr(data, "get") else None
 
 
 def _evidence_file(request: Request):
     files = request.FILES.getlist("evidence_file")
     if len(files) > 1:
-        raise ValidationFailed("Send one evidence file.", fields={"evidence_file": ["One."]})
+        raise ValidationFailed(_("Send one evidence file."), fields={"evidence_file": [_("One.")]})
     return files[0] if files else None
 
 
@@ -168,8 +172,10 @@ class ReturnListApi(APIView):
         wanted = request.query_params.get("status") or None
         if wanted is not None and wanted not in ReturnStatus.values:
             raise ValidationFailed(
-                "Unknown status.",
-                fields={"status": ["Must be one of: " + ", ".join(ReturnStatus.values) + "."]},
+                _("Unknown status."),
+                fields={
+                    "status": [_("Must be one of: %(v)s.") % {"v": ", ".join(ReturnStatus.values)}]
+                },
             )
         returns = organization_returns(organization=acting_organization(request), status=wanted)
         paginator = CursorPagination()
@@ -294,5 +300,5 @@ class SupplierCardApi(APIView):
     def get(self, request: Request, supplier_id: str) -> Response:
         supplier = public_supplier(supplier_id=object_id(supplier_id, what="supplier"))
         if supplier is None:
-            raise NotFound("No such supplier.")
+            raise NotFound(_("No such supplier."))
         return Response(supplier_card(supplier))

@@ -54,6 +54,14 @@ STEP_TEXT = {
             "so a moderator decides this return."
         ),
     ),
+    "escalated_buyer_record": (
+        _("A return goes to a moderator"),
+        _(
+            "The supplier did not answer in time and your return record asks for a "
+            "moderator's look, so a moderator decides this return."
+        ),
+        _("You did not answer in time. A moderator decides this return."),
+    ),
     "refunded_by_moderator": (
         _("A dispute was decided: refunded"),
         _("A moderator decided the dispute in your favour: your money is back."),

@@ -82,7 +82,7 @@ def return_request_view(request: HttpRequest, sale_id: str) -> HttpResponse:
         raise PermissionDenied(_("Returns are for buyer organizations."))
     sale = buyer_purchase(buyer=request.organization, sale_id=_id(sale_id, "purchase"))
     if sale is None:
-        raise Http404("No such purchase.")
+        raise Http404(_("No such purchase."))
     reasons = sale.segment.return_reasons
     form = ReturnRequestForm(request.POST or None, request.FILES or None, reasons=reasons)
     status = 200
@@ -126,7 +126,7 @@ def return_accept_view(request: HttpRequest, return_id: str) -> HttpResponse:
             supplier=request.organization, return_id=_id(return_id, "return"), user=request.user
         )
     except NotFound:
-        raise Http404("No such return.") from None
+        raise Http404(_("No such return.")) from None
     except ApplicationError as error:
         messages.error(request, error.message)
     else:
@@ -140,7 +140,7 @@ def return_contest_view(request: HttpRequest, return_id: str) -> HttpResponse:
     _supplier_only(request)
     pk = _id(return_id, "return")
     if supplier_return(supplier=request.organization, return_id=pk) is None:
-        raise Http404("No such return.")
+        raise Http404(_("No such return."))
     form = ContestForm(request.POST, request.FILES)
     if not form.is_valid():
         messages.error(request, _first_error(form))
@@ -155,7 +155,7 @@ def return_contest_view(request: HttpRequest, return_id: str) -> HttpResponse:
             user=request.user,
         )
     except NotFound:
-        raise Http404("No such return.") from None
+        raise Http404(_("No such return.")) from None
     except ApplicationError as error:
         messages.error(request, error.message)
     else:
@@ -173,11 +173,11 @@ def evidence_download(request: HttpRequest, evidence_id: str) -> HttpResponse:
         organization=getattr(request, "organization", None),
     )
     if evidence is None or not evidence.file:
-        raise Http404("No such evidence.")
+        raise Http404(_("No such evidence."))
     try:
         handle = evidence.file.open("rb")
     except FileNotFoundError:
-        raise Http404("The evidence file is gone.") from None
+        raise Http404(_("The evidence file is gone.")) from None
     response = FileResponse(
         handle,
         as_attachment=True,
@@ -230,7 +230,7 @@ def dispute_resolve_view(request: HttpRequest, dispute_id: str) -> HttpResponse:
             note=form.cleaned_data["note"],
         )
     except NotFound:
-        raise Http404("No such dispute.") from None
+        raise Http404(_("No such dispute.")) from None
     except ApplicationError as error:
         messages.error(request, error.message)
     else:
@@ -241,7 +241,7 @@ def dispute_resolve_view(request: HttpRequest, dispute_id: str) -> HttpResponse:
 def _supplier_or_404(supplier_id: str):
     supplier = public_supplier(supplier_id=_id(supplier_id, "supplier"))
     if supplier is None:
-        raise Http404("No such supplier.")
+        raise Http404(_("No such supplier."))
     return supplier
 
 

@@ -12,6 +12,7 @@ from datetime import timedelta
 
 import phonenumbers
 from django.db.models import Q
+from django.utils.translation import gettext as _
 from jsonschema import Draft202012Validator
 
 from marketplace.models import Sale, SaleStatus
@@ -37,14 +38,14 @@ NOT_CHECKED = CheckResult(checked=False, confirmed=False, detail="")
 def _phone_invalid(sale: Sale) -> CheckResult:
     lead = sale.lead
     if not lead.phone:
-        return CheckResult(True, False, "The lead has no phone number to check.")
+        return CheckResult(True, False, _("The lead has no phone number to check."))
     try:
         number = phonenumbers.parse(lead.phone, lead.country or None)
     except phonenumbers.NumberParseException:
-        return CheckResult(True, True, "The phone number does not parse.")
+        return CheckResult(True, True, _("The phone number does not parse."))
     if not phonenumbers.is_valid_number(number):
-        return CheckResult(True, True, "The phone number is not a valid number.")
-    return CheckResult(True, False, "The phone number is a valid number.")
+        return CheckResult(True, True, _("The phone number is not a valid number."))
+    return CheckResult(True, False, _("The phone number is a valid number."))
 
 
 def _duplicate(sale: Sale) -> CheckResult:
@@ -54,7 +55,7 @@ def _duplicate(sale: Sale) -> CheckResult:
     if sale.email_index:
         same_person |= Q(email_index=sale.email_index)
     if not same_person:
-        return CheckResult(True, False, "The lead has no phone or email to compare.")
+        return CheckResult(True, False, _("The lead has no phone or email to compare."))
     window = timedelta(days=sale.segment.dedup_window_days)
     earlier = (
         Sale.objects.filter(same_person, buyer_id=sale.buyer_id, segment_id=sale.segment_id)
@@ -66,17 +67,22 @@ def _duplicate(sale: Sale) -> CheckResult:
         .first()
     )
     if earlier is None:
-        return CheckResult(True, False, "No earlier purchase of this person in the segment.")
-    return CheckResult(True, True, f"The same person was sold to you before (purchase {earlier}).")
+        return CheckResult(True, False, _("No earlier purchase of this person in the segment."))
+    return CheckResult(
+        True, True, _("The same person was sold to you before (purchase %(id)s).") % {"id": earlier}
+    )
 
 
 def _region_mismatch(sale: Sale) -> CheckResult:
     lead = sale.lead
     problems = []
     if lead.segment_id != sale.segment_id:
-        problems.append("the lead is not in the segment it was sold in")
+        problems.append(_("the lead is not in the segment it was sold in"))
     if lead.region and not lead.region.upper().startswith(f"{lead.country.upper()}-"):
-        problems.append(f"region {lead.region} is not in country {lead.country}")
+        problems.append(
+            _("region %(region)s is not in country %(country)s")
+            % {"region": lead.region, "country": lead.country}
+        )
     if lead.phone:
         try:
             number = phonenumbers.parse(lead.phone, lead.country or None)
@@ -84,22 +90,27 @@ def _region_mismatch(sale: Sale) -> CheckResult:
             number = None
         region = phonenumbers.region_code_for_number(number) if number else None
         if region and region != lead.country.upper():
-            problems.append(f"the phone is from {region}, the lead is listed in {lead.country}")
+            problems.append(
+                _("the phone is from %(region)s, the lead is listed in %(country)s")
+                % {"region": region, "country": lead.country}
+            )
     schema = sale.segment.fields or {}
     if schema and not Draft202012Validator(schema).is_valid(lead.attributes or {}):
-        problems.append("the lead's attributes do not fit the segment")
+        problems.append(_("the lead's attributes do not fit the segment"))
     if problems:
-        return CheckResult(True, True, "Mismatch: " + "; ".join(problems) + ".")
-    return CheckResult(True, False, "Region, country and segment match what was listed.")
+        return CheckResult(
+            True, True, _("Mismatch: %(problems)s.") % {"problems": "; ".join(problems)}
+        )
+    return CheckResult(True, False, _("Region, country and segment match what was listed."))
 
 
 def _consent_missing(sale: Sale) -> CheckResult:
     lead = sale.lead
     if not lead.consent_text.strip() or lead.consent_captured_at is None:
-        return CheckResult(True, True, "No consent is recorded with the lead.")
+        return CheckResult(True, True, _("No consent is recorded with the lead."))
     if lead.consent_captured_at > lead.created_at + CONSENT_CLOCK_SKEW:
-        return CheckResult(True, True, "The consent is dated after the lead was received.")
-    return CheckResult(True, False, "Consent is recorded: wording and time.")
+        return CheckResult(True, True, _("The consent is dated after the lead was received."))
+    return CheckResult(True, False, _("Consent is recorded: wording and time."))
 
 
 CHECKS = {

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from billing.services import earnings_hold_unfreeze
 from marketplace.errors import Conflict, NotFound, ValidationFailed
@@ -23,14 +24,16 @@ def dispute_resolve(
     """
     if decision not in DisputeDecision.values:
         raise ValidationFailed(
-            "Decide refund or reject.",
-            fields={"decision": ["One of: " + ", ".join(DisputeDecision.values) + "."]},
+            _("Decide refund or reject."),
+            fields={
+                "decision": [_("One of: %(codes)s.") % {"codes": ", ".join(DisputeDecision.values)}]
+            },
         )
     note = text_check(note, field="note")
     pk = object_id(dispute_id, what="dispute")
     dispute = Dispute.objects.select_related("ret").filter(pk=pk).first()
     if dispute is None:
-        raise NotFound("No such dispute.")
+        raise NotFound(_("No such dispute."))
     sale = sale_lock(dispute.ret.sale_id)
     now = timezone.now()
     if not Dispute.objects.filter(pk=pk, status=DisputeStatus.OPEN).update(
@@ -40,7 +43,7 @@ def dispute_resolve(
         resolved_by=moderator,
         resolved_at=now,
     ):
-        raise Conflict("This dispute is already resolved.")
+        raise Conflict(_("This dispute is already resolved."))
     ret = dispute.ret
     ret.refresh_from_db()
     if decision == DisputeDecision.REFUND:

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from marketplace.errors import ApplicationError, ValidationFailed
 from marketplace.ids import new_id
@@ -57,19 +58,21 @@ def evidence_file_check(upload: UploadedFile) -> tuple[str, str]:
     limit = settings.QUALITY_EVIDENCE_MAX_BYTES
     if upload.size is None or upload.size > limit:
         raise TooLarge(
-            f"The evidence file is larger than {limit // 1024} KB.",
-            fields={"evidence_file": [f"At most {limit // 1024} KB."]},
+            _("The evidence file is larger than %(kb)s KB.") % {"kb": limit // 1024},
+            fields={"evidence_file": [_("At most %(kb)s KB.") % {"kb": limit // 1024}]},
         )
     if upload.size == 0:
-        raise ValidationFailed("The evidence file is empty.", fields={"evidence_file": ["Empty."]})
+        raise ValidationFailed(
+            _("The evidence file is empty."), fields={"evidence_file": [_("Empty.")]}
+        )
     original = os.path.basename(str(upload.name or "")).replace("\x00", "")[-150:] or "evidence"
     extension = os.path.splitext(original)[1].lower()
     allowed = ALLOWED_TYPES.get(extension)
     kinds = ", ".join(sorted(ALLOWED_TYPES))
     if allowed is None:
         raise ValidationFailed(
-            "This kind of file is not accepted as evidence.",
-            fields={"evidence_file": [f"One of: {kinds}."]},
+            _("This kind of file is not accepted as evidence."),
+            fields={"evidence_file": [_("One of: %(codes)s.") % {"codes": kinds}]},
         )
     content_type, magic = allowed
     upload.seek(0)
@@ -78,24 +81,28 @@ def evidence_file_check(upload: UploadedFile) -> tuple[str, str]:
     matches = _is_text(head) if magic is None else any(head.startswith(m) for m in magic)
     if not matches:
         raise ValidationFailed(
-            "The file's content does not match its extension.",
-            fields={"evidence_file": [f"Not a real {extension} file."]},
+            _("The file's content does not match its extension."),
+            fields={"evidence_file": [_("Not a real %(ext)s file.") % {"ext": extension}]},
         )
     return original, content_type
 
 
 def evidence_note_check(note: object) -> str:
     if note is not None and not isinstance(note, str):
-        raise ValidationFailed("The evidence note is text.", fields={"evidence_note": ["Text."]})
+        raise ValidationFailed(
+            _("The evidence note is text."), fields={"evidence_note": [_("Text.")]}
+        )
     text = (note or "").strip()
     if "\x00" in text:
         raise ValidationFailed(
-            "Text may not contain NUL characters.", fields={"evidence_note": ["NUL."]}
+            _("Text may not contain NUL characters."), fields={"evidence_note": [_("NUL.")]}
         )
     if len(text) > NOTE_MAX_CHARS:
         raise ValidationFailed(
-            "The evidence note is too long.",
-            fields={"evidence_note": [f"At most {NOTE_MAX_CHARS} characters."]},
+            _("The evidence note is too long."),
+            fields={
+                "evidence_note": [_("At most %(limit)s characters.") % {"limit": NOTE_MAX_CHARS}]
+            },
         )
     return text
 

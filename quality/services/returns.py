@@ -20,6 +20,8 @@ from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from billing.services import earnings_hold_freeze, earnings_hold_unfreeze
 from marketplace.errors import ApplicationError, Conflict, NotFound, ValidationFailed
@@ -53,27 +55,50 @@ logger = logging.getLogger(__name__)
 # --- shared steps ---------------------------------------------------------------------
 
 
+NOT_FOUND = {
+    "purchase": gettext_lazy("No such purchase."),
+    "return": gettext_lazy("No such return."),
+    "dispute": gettext_lazy("No such dispute."),
+    "supplier": gettext_lazy("No such supplier."),
+    "lead": gettext_lazy("No such lead."),
+    "request": gettext_lazy("No such request."),
+}
+FIELD_NAMES = {
+    "comment": gettext_lazy("comment"),
+    "note": gettext_lazy("note"),
+    "reason": gettext_lazy("reason"),
+}
+
+
 def object_id(value: object, *, what: str) -> uuid.UUID:
     """An id from a URL or a body; anything malformed is simply not found."""
     try:
         return uuid.UUID(str(value))
     except (TypeError, ValueError, AttributeError):
-        raise NotFound(f"No such {what}.") from None
+        raise NotFound(str(NOT_FOUND.get(what, gettext_lazy("Not found.")))) from None
 
 
 def text_check(value: object, *, field: str, required: bool = False) -> str:
+    name = {"field": FIELD_NAMES.get(field, field)}
     if value is not None and not isinstance(value, str):
-        raise ValidationFailed(f"{field} must be text.", fields={field: ["Text."]})
+        raise ValidationFailed(
+            _("The %(field)s must be text.") % name, fields={field: [_("Text.")]}
+        )
     text = (value or "").strip()
     limit = settings.QUALITY_RETURN_COMMENT_MAX_CHARS
     if "\x00" in text:
-        raise ValidationFailed("Text may not contain NUL characters.", fields={field: ["NUL."]})
+        raise ValidationFailed(
+            _("Text may not contain NUL characters."), fields={field: [_("NUL.")]}
+        )
     if len(text) > limit:
         raise ValidationFailed(
-            f"The {field} is too long.", fields={field: [f"At most {limit} characters."]}
+            _("The %(field)s is too long.") % name,
+            fields={field: [_("At most %(limit)s characters.") % {"limit": limit}]},
         )
     if required and not text:
-        raise ValidationFailed(f"The {field} is required.", fields={field: ["Required."]})
+        raise ValidationFailed(
+            _("The %(field)s is required.") % name, fields={field: [_("Required.")]}
+        )
     return text
 
 
@@ -105,7 +130,8 @@ def return_claim(
         fields.update(decided_by=decided_by, decided_at=now)
     if not Return.objects.filter(pk=ret.pk, status__in=allowed).update(**fields):
         current = Return.objects.filter(pk=ret.pk).values_list("status", flat=True).first()
-        raise Conflict(f"This return is already {current}.")
+        label = ReturnStatus(current).label.lower() if current in ReturnStatus.values else ""
+        raise Conflict(_("This return is already %(status)s.") % {"status": label})
     from_status = ret.status
     for name, value in fields.items():
         setattr(ret, name, value)
@@ -136,7 +162,7 @@ def return_reverse(
     """Accept or refund a return: claim it, reverse the money through billing, mark the
     sale returned. ``sale`` must be locked by the caller."""
     if sale.status == SaleStatus.RETURNED:
-        raise Conflict("This purchase was already returned.")
+        raise Conflict(_("This purchase was already returned."))
     event = return_claim(
         ret, to=to, kind=kind, allowed=allowed, decided_by=decided_by, actor=actor, note=note
     )
@@ -150,7 +176,7 @@ def return_reverse(
     if not Sale.objects.filter(pk=sale.pk, status=sale.status).update(
         status=SaleStatus.RETURNED, returned_at=now
     ):
-        raise Conflict("The purchase changed while it was being returned.")
+        raise Conflict(_("The purchase changed while it was being returned."))
     SaleEvent.objects.create(
         sale=sale,
         kind="returned",
@@ -206,11 +232,12 @@ def return_request(
     note = evidence_note_check(evidence_note)
     sale = Sale.objects.select_related("segment").filter(pk=pk, buyer=buyer).first()
     if sale is None:
-        raise NotFound("No such purchase.")
+        raise NotFound(_("No such purchase."))
     if not isinstance(reason, str) or reason not in sale.segment.return_reason_codes:
         codes = ", ".join(sorted(sale.segment.return_reason_codes))
         raise ValidationFailed(
-            "Not a return reason of this segment.", fields={"reason": [f"One of: {codes}."]}
+            _("Not a return reason of this segment."),
+            fields={"reason": [_("One of: %(codes)s.") % {"codes": codes}]},
         )
     stored = evidence_file_store(evidence_file)
     try:
@@ -229,17 +256,17 @@ def _return_create(
     sale = sale_lock(sale_id)
     now = timezone.now()
     if sale.status == SaleStatus.RETURNED:
-        raise Conflict("This purchase was already returned.")
+        raise Conflict(_("This purchase was already returned."))
     if now > sale.return_deadline:
         raise Conflict(
-            "The return window of this purchase has closed.",
+            _("The return window of this purchase has closed."),
             extra={"return_deadline": sale.return_deadline.isoformat()},
         )
     previous = set(Return.objects.filter(sale=sale).values_list("status", flat=True))
     if previous & set(OPEN_RETURN_STATUSES):
-        raise Conflict("This purchase already has an open return.")
+        raise Conflict(_("This purchase already has an open return."))
     if ReturnStatus.REJECTED in previous:
-        raise Conflict("A moderator already rejected a return of this purchase.")
+        raise Conflict(_("A moderator already rejected a return of this purchase."))
     ret = Return.objects.create(
         sale=sale,
         buyer_id=sale.buyer_id,
@@ -282,7 +309,7 @@ def _supplier_return(supplier: Organization, return_id: object) -> Return:
     pk = object_id(return_id, what="return")
     ret = Return.objects.filter(pk=pk, supplier=supplier).first()
     if ret is None:
-        raise NotFound("No such return.")
+        raise NotFound(_("No such return."))
     return ret
 
 
@@ -331,7 +358,7 @@ def _return_contest(
     sale_lock(ret.sale_id)
     ret.refresh_from_db()
     if ret.status == ReturnStatus.REQUESTED and timezone.now() > ret.respond_by:
-        raise Conflict("The time to answer this return has passed.")
+        raise Conflict(_("The time to answer this return has passed."))
     return_claim(
         ret,
         to=ReturnStatus.DISPUTED,
@@ -384,7 +411,7 @@ def _return_time_out(pk: uuid.UUID, *, now: datetime) -> int:
             to=ReturnStatus.DISPUTED,
             kind="escalated_return_cap",
             decided_by="",
-            note="The buyer is over its monthly return cap with this supplier.",
+            note=_("The buyer is over its monthly return cap with this supplier."),
         )
         dispute_open(ret, cause=DisputeCause.RETURN_CAP)
         return 1
@@ -395,7 +422,7 @@ def _return_time_out(pk: uuid.UUID, *, now: datetime) -> int:
             ret,
             to=ReturnStatus.DISPUTED,
             kind="escalated_buyer_record",
-            note="The buyer's return record sends this return to a moderator.",
+            note=_("The buyer's return record sends this return to a moderator."),
             data=grounds,
         )
         dispute_open(ret, cause=DisputeCause.BUYER_RECORD, grounds=grounds)

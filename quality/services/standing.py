@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from marketplace.errors import Conflict, NotFound
 from marketplace.models import Lead, LeadStatus, Organization, User
@@ -28,21 +29,27 @@ def standing_enforce(*, supplier: Organization, rating, counts: dict) -> None:
         return
     reasons = []
     if rating.score < settings.QUALITY_FLAG_SCORE:
-        reasons.append(f"score {rating.score} below {settings.QUALITY_FLAG_SCORE}")
+        reasons.append(
+            _("score %(score)s below %(limit)s")
+            % {"score": rating.score, "limit": settings.QUALITY_FLAG_SCORE}
+        )
     if (
         sales >= settings.QUALITY_ENFORCE_MIN_SALES
         and rating.observed["return"] * 100 > settings.QUALITY_FLAG_RETURN_RATE_PERCENT
     ):
         reasons.append(
-            f"return rate {rating.observed['return']:.0%} above "
-            f"{settings.QUALITY_FLAG_RETURN_RATE_PERCENT}%"
+            _("return rate %(rate)s above %(limit)s%%")
+            % {
+                "rate": f"{rating.observed['return']:.0%}",
+                "limit": settings.QUALITY_FLAG_RETURN_RATE_PERCENT,
+            }
         )
     if reasons:
         started = timezone.now()
         flag = flag_raise(
             organization=supplier,
             code=RATING_FLAG,
-            message="Supplier rating: " + "; ".join(reasons) + ".",
+            message=_("Supplier rating: %(reasons)s.") % {"reasons": "; ".join(reasons)},
         )
         if flag.created_at >= started:
             StandingEvent.objects.create(
@@ -57,7 +64,8 @@ def standing_enforce(*, supplier: Organization, rating, counts: dict) -> None:
         StandingEvent.objects.create(
             organization=supplier,
             kind=StandingChange.HOLD_STARTED,
-            reason=f"Score {rating.score} below {settings.QUALITY_HOLD_SCORE}.",
+            reason=_("Score %(score)s below %(limit)s.")
+            % {"score": rating.score, "limit": settings.QUALITY_HOLD_SCORE},
             data={"score": rating.score},
         )
 
@@ -66,7 +74,7 @@ def _supplier(supplier_id: object) -> Organization:
     pk = object_id(supplier_id, what="supplier")
     supplier = Organization.objects.filter(pk=pk, kind__in=["supplier", "both"]).first()
     if supplier is None:
-        raise NotFound("No such supplier.")
+        raise NotFound(_("No such supplier."))
     return supplier
 
 
@@ -84,7 +92,7 @@ def supplier_suspend(*, supplier_id: object, moderator: User, reason: object) ->
     if not Organization.objects.filter(pk=supplier.pk, suspended_at__isnull=True).update(
         suspended_at=timezone.now(), suspension_reason=reason
     ):
-        raise Conflict("This supplier is already suspended.")
+        raise Conflict(_("This supplier is already suspended."))
     _change(supplier, StandingChange.SUSPENDED, moderator, reason)
     supplier.refresh_from_db()
     return supplier
@@ -97,7 +105,7 @@ def supplier_reinstate(*, supplier_id: object, moderator: User, reason: object) 
     if not Organization.objects.filter(pk=supplier.pk, suspended_at__isnull=False).update(
         suspended_at=None, suspension_reason=""
     ):
-        raise Conflict("This supplier is not suspended.")
+        raise Conflict(_("This supplier is not suspended."))
     _change(supplier, StandingChange.REINSTATED, moderator, reason)
     supplier.refresh_from_db()
     return supplier
@@ -113,7 +121,7 @@ def supplier_hold_set(
     if not Organization.objects.filter(pk=supplier.pk, holds_new_leads=not hold).update(
         holds_new_leads=hold
     ):
-        raise Conflict("Nothing to change: the hold is already so.")
+        raise Conflict(_("Nothing to change: the hold is already so."))
     kind = StandingChange.HOLD_STARTED if hold else StandingChange.HOLD_ENDED
     _change(supplier, kind, moderator, reason)
     supplier.refresh_from_db()
