@@ -12,6 +12,9 @@ datetimes) are exactly what ``save()`` would send.
 
 from __future__ import annotations
 
+from datetime import datetime
+from uuid import UUID
+
 from django.db import DEFAULT_DB_ALIAS, connections, models
 from django.db.models.constants import OnConflict
 from django.db.models.sql.subqueries import InsertQuery
@@ -81,3 +84,69 @@ def row_insert_unless_exists(obj: models.Model, *, using: str = DEFAULT_DB_ALIAS
     if inserted:
         _mark_saved(obj, using)
     return inserted
+
+
+def _json_ready(value: object) -> object:
+    if isinstance(value, UUID):
+        return str(value)
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return value
+
+
+def row_values(obj: models.Model) -> dict[str, object]:
+    """``obj``'s column values as ``save()`` would store them (defaults and
+    ``pre_save`` applied), JSON-ready: for a SQL function that takes its rows as
+    jsonb (``jsonb_populate_record``) rather than as many parameters."""
+    return {
+        field.column: _json_ready(field.get_prep_value(field.pre_save(obj, add=True)))
+        for field in obj._meta.local_concrete_fields
+        if not field.generated
+    }
+
+
+def mark_saved(*objs: models.Model, using: str = DEFAULT_DB_ALIAS) -> None:
+    """These instances are rows now (a SQL function stored them)."""
+    for obj in objs:
+        _mark_saved(obj, using)
+
+
+# Reading model instances from one hand-written SELECT (a join), without building an
+# ORM query each time: the select list and the fields' converters per model, once.
+_readers: dict[tuple[type, str], tuple[list[models.Field], list[str], list[list]]] = {}
+
+
+def _reader(model: type[models.Model], connection):
+    key = (model, connection.alias)
+    if key not in _readers:
+        fields = list(model._meta.concrete_fields)
+        converters = [
+            connection.ops.get_db_converters(field.cached_col) + field.get_db_converters(connection)
+            for field in fields
+        ]
+        _readers[key] = (fields, [field.attname for field in fields], converters)
+    return _readers[key]
+
+
+def select_list(model: type[models.Model], alias: str) -> str:
+    """Every concrete column of ``model`` from table ``alias``, in field order."""
+    quote = connections[DEFAULT_DB_ALIAS].ops.quote_name
+    return ", ".join(f"{alias}.{quote(f.column)}" for f in model._meta.concrete_fields)
+
+
+def instances_from_row(
+    row: tuple, model_types: list[type[models.Model]], *, using: str = DEFAULT_DB_ALIAS
+) -> list[models.Model]:
+    """Model instances from a row of ``select_list(model)`` columns one after the
+    other, values converted as a queryset would (``from_db_value``: decryption, JSON)."""
+    connection = connections[using]
+    instances, start = [], 0
+    for model in model_types:
+        fields, attnames, converters = _reader(model, connection)
+        values = list(row[start : start + len(fields)])
+        start += len(fields)
+        for n, (field, field_converters) in enumerate(zip(fields, converters, strict=True)):
+            for converter in field_converters:
+                values[n] = converter(values[n], field.cached_col, connection)
+        instances.append(model.from_db(using, attnames, values))
+    return instances

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from uuid import UUID
 
 from billing.commission import Split, commission_percent_resolve, commission_split
@@ -34,27 +35,33 @@ def _split(price_cents: int, commission_percent: int | None) -> Split:
     )
 
 
-def _buyer_pays(
-    *,
-    kind: str,
-    sale: str,
-    key: str,
-    description: str,
-    buyer: Organization,
-    price: int,
-    credits: AccountLines,
-) -> Transaction:
+@dataclass(frozen=True)
+class BuyerPayment:
+    """What a sale's buyer pays, and into which accounts: the terms of ``cpl_charge``
+    and ``cpa_reserve``, shared with the one-statement posting (``sale_posting``)."""
+
+    kind: str
+    sale: str
+    key: str
+    description: str
+    price: int
+    credits: AccountLines
+
+    def lines(self, buyer: Organization) -> AccountLines:
+        return [((buyer.pk, AccountKind.BUYER_AVAILABLE), -self.price), *self.credits]
+
+
+def _buyer_pays(*, buyer: Organization, terms: BuyerPayment) -> Transaction:
     """The buyer's wallet pays ``price`` into ``credits`` (organization accounts, or
     ``(None, kind)`` for a platform one): the two-statement posting when it can,
     else the general path (create and lock the accounts, the key, the funds)."""
-    wallet = (buyer.pk, AccountKind.BUYER_AVAILABLE)
-    lines = [(wallet, -price), *credits]
+    kind, key, lines = terms.kind, terms.key, terms.lines(buyer)
     quick = transaction_post_quick(
         kind=kind,
         key=key,
-        description=description,
+        description=terms.description,
         reference_type="sale",
-        reference_id=sale,
+        reference_id=terms.sale,
         lines=lines,
     )
     if quick is not None:
@@ -64,13 +71,14 @@ def _buyer_pays(
         accounts = accounts_lock([account for account, _ in lines if account[0] is not None])
         if existing := transaction_by_key(key, kind):
             return existing
-        require_funds(accounts[wallet], price, what="funds in the wallet")
+        wallet = accounts[(buyer.pk, AccountKind.BUYER_AVAILABLE)]
+        require_funds(wallet, terms.price, what="funds in the wallet")
         return write_transaction(
             kind=kind,
             key=key,
-            description=description,
+            description=terms.description,
             reference_type="sale",
-            reference_id=sale,
+            reference_id=terms.sale,
             lines=[
                 (accounts[account] if account[0] else platform_account(account[1]), amount)
                 for account, amount in lines
@@ -78,6 +86,31 @@ def _buyer_pays(
         )
 
     return once(key, kind, post)
+
+
+def cpl_charge_terms(
+    *,
+    buyer: Organization,
+    supplier: Organization,
+    sale_id: object,
+    price_cents: int,
+    commission_percent: int | None = None,
+) -> BuyerPayment:
+    price = require_amount(price_cents, field="price")
+    split = _split(price, commission_percent)
+    sale, key = sale_key(sale_id, "charge")
+    check_parties(buyer, supplier)
+    return BuyerPayment(
+        kind=TransactionKind.CPL_CHARGE,
+        sale=sale,
+        key=key,
+        description=f"Lead purchase, sale {sale}: {money(price)}",
+        price=price,
+        credits=[
+            ((supplier.pk, AccountKind.SUPPLIER_PENDING), split.supplier_cents),
+            ((None, AccountKind.PLATFORM_REVENUE), split.commission_cents),
+        ],
+    )
 
 
 def cpl_charge(
@@ -92,38 +125,34 @@ def cpl_charge(
 
     ``commission_percent`` is the segment's override (None: the platform default).
     """
+    terms = cpl_charge_terms(
+        buyer=buyer,
+        supplier=supplier,
+        sale_id=sale_id,
+        price_cents=price_cents,
+        commission_percent=commission_percent,
+    )
+    return _buyer_pays(buyer=buyer, terms=terms)
+
+
+def cpa_reserve_terms(*, buyer: Organization, sale_id: object, price_cents: int) -> BuyerPayment:
     price = require_amount(price_cents, field="price")
-    split = _split(price, commission_percent)
-    sale, key = sale_key(sale_id, "charge")
-    check_parties(buyer, supplier)
-    return _buyer_pays(
-        kind=TransactionKind.CPL_CHARGE,
+    sale, key = sale_key(sale_id, "reserve")
+    check_parties(buyer, None)
+    return BuyerPayment(
+        kind=TransactionKind.CPA_RESERVE,
         sale=sale,
         key=key,
-        description=f"Lead purchase, sale {sale}: {money(price)}",
-        buyer=buyer,
+        description=f"Reserved for pay-per-action sale {sale}: {money(price)}",
         price=price,
-        credits=[
-            ((supplier.pk, AccountKind.SUPPLIER_PENDING), split.supplier_cents),
-            ((None, AccountKind.PLATFORM_REVENUE), split.commission_cents),
-        ],
+        credits=[((buyer.pk, AccountKind.BUYER_RESERVED), price)],
     )
 
 
 def cpa_reserve(*, buyer: Organization, sale_id: object, price_cents: int) -> Transaction:
     """A pay-per-action sale: the price moves from available to reserved until the action."""
-    price = require_amount(price_cents, field="price")
-    sale, key = sale_key(sale_id, "reserve")
-    check_parties(buyer, None)
-    return _buyer_pays(
-        kind=TransactionKind.CPA_RESERVE,
-        sale=sale,
-        key=key,
-        description=f"Reserved for pay-per-action sale {sale}: {money(price)}",
-        buyer=buyer,
-        price=price,
-        credits=[((buyer.pk, AccountKind.BUYER_RESERVED), price)],
-    )
+    terms = cpa_reserve_terms(buyer=buyer, sale_id=sale_id, price_cents=price_cents)
+    return _buyer_pays(buyer=buyer, terms=terms)
 
 
 def _reservation(sale: str) -> tuple[UUID, int]:

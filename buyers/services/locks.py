@@ -23,13 +23,24 @@ def _key(label: str) -> int:
     return int.from_bytes(digest, "big", signed=True)
 
 
+def purchase_lock_keys(
+    *, buyer_id: object, segment_id: int, lead_id: object, indexes: list[str]
+) -> list[int]:
+    """The advisory lock keys of this buyer's purchase of this lead and of this person
+    in this segment, sorted (the purchase's SQL function takes the same keys)."""
+    labels = {f"purchase:{buyer_id}:lead:{lead_id}"}
+    labels |= {f"purchase:{buyer_id}:person:{segment_id}:{index}" for index in indexes if index}
+    return sorted(_key(label) for label in labels)
+
+
 def lock_buyer_person(
     *, buyer_id: object, segment_id: int, lead_id: object, indexes: list[str]
 ) -> None:
     """Lock this buyer's purchases of this lead and of this person in this segment."""
     if connection.vendor != "postgresql":
         return
-    labels = {f"purchase:{buyer_id}:lead:{lead_id}"}
-    labels |= {f"purchase:{buyer_id}:person:{segment_id}:{index}" for index in indexes if index}
+    keys = purchase_lock_keys(
+        buyer_id=buyer_id, segment_id=segment_id, lead_id=lead_id, indexes=indexes
+    )
     with connection.cursor() as cursor:
-        cursor.execute(_LOCK_SQL, [sorted(_key(label) for label in labels)])
+        cursor.execute(_LOCK_SQL, [keys])

@@ -9,12 +9,12 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from billing.commission import commission_percent_resolve
 from billing.services import cpa_reserve, cpl_charge
 from billing.services.holds import earnings_hold_schedule
 from buyers.ids import as_uuid
-from buyers.services.access import personal_data_access_rows
 from buyers.services.locks import lock_buyer_person
+from buyers.services.purchase_quick import purchase_quick
+from buyers.services.purchase_rows import purchase_rows
 from marketplace.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from marketplace.models import (
     ApiKey,
@@ -23,10 +23,7 @@ from marketplace.models import (
     LeadStatus,
     Organization,
     Sale,
-    SaleEvent,
-    SaleStatus,
 )
-from marketplace.money import currency
 from marketplace.pricing import lead_listed_price
 from marketplace.selectors.catalog import freshness_cutoff
 from marketplace.sql import rows_insert
@@ -147,7 +144,6 @@ def _claim_one_sale(*, lead: Lead, now: datetime) -> None:
     raise Conflict(_("This lead is no longer on sale."))
 
 
-@transaction.atomic
 def purchase_create(
     *,
     buyer: Organization,
@@ -162,15 +158,35 @@ def purchase_create(
 
     ``reveal`` (an ``AccessChannel``) logs that the caller shows the lead's
     personal data in its answer. Any refusal leaves nothing behind: the lead's
-    count, the sale and the ledger rows are one transaction.
+    count, the sale and the ledger rows are one transaction (on PostgreSQL one
+    statement, ``purchase_quick``; the general path below when it can't).
     """
     model = _billing_model(billing_model)
     if not buyer.is_buyer:
         raise Forbidden(_("Only a buyer organization can buy leads."))
+    now = now or timezone.now()
+    caller = {"user": user, "api_key": api_key, "reveal": reveal, "now": now}
+    quick = purchase_quick(buyer=buyer, lead_id=lead_id, model=model, **caller)
+    if quick is not None:
+        return quick
+    return _purchase_general(buyer=buyer, lead_id=lead_id, model=model, **caller)
+
+
+@transaction.atomic
+def _purchase_general(
+    *,
+    buyer: Organization,
+    lead_id: object,
+    model: str,
+    now: datetime,
+    user=None,
+    api_key: ApiKey | None = None,
+    reveal: str | None = None,
+) -> Sale:
+    """Every check and error in Python and about ten statements (SQLite too)."""
     lead = _lead_for_sale(lead_id=lead_id)
     if lead.supplier_id == buyer.pk:
         raise Forbidden(_("You cannot buy your own organization's lead."))
-    now = now or timezone.now()
     segment = lead.segment
     listed = lead_listed_price(lead=lead, segment=segment, now=now)
     if model == BillingModel.CPA and listed.cpa_price_cents is None:
@@ -188,46 +204,18 @@ def purchase_create(
     _refuse_person_bought_before(buyer=buyer, lead=lead, now=now)
     _claim_one_sale(lead=lead, now=now)
 
-    price = listed.price_cents if model == BillingModel.CPL else listed.cpa_price_cents
-    sale = Sale(
-        lead=lead,
+    rows = purchase_rows(
         buyer=buyer,
-        supplier_id=lead.supplier_id,
-        segment=segment,
-        phone_index=lead.phone_index,
-        email_index=lead.email_index,
-        billing_model=model,
-        price_cents=price,
-        currency=currency(),
-        commission_percent=commission_percent_resolve(segment.commission_percent),
-        status=SaleStatus.DELIVERED if model == BillingModel.CPL else SaleStatus.PENDING_ACTION,
-        purchased_at=now,
-        return_deadline=now + timedelta(hours=segment.return_window_hours),
-        action_deadline=(
-            now + timedelta(days=segment.action_window_days) if model == BillingModel.CPA else None
-        ),
+        lead=lead,
+        model=model,
+        listed=listed,
+        now=now,
+        user=user,
+        api_key=api_key,
+        reveal=reveal,
     )
-    event = SaleEvent(
-        sale=sale,
-        kind="purchased",
-        to_status=sale.status,
-        data={
-            "billing_model": model,
-            "price_cents": price,
-            "discount_percent": listed.discount_percent,
-            "api_key": str(api_key.pk) if api_key else None,
-        },
-        actor=user,
-        created_at=now,
-    )
-    reveals = (
-        personal_data_access_rows(
-            buyer=buyer, sales=[sale], channel=reveal, user=user, api_key=api_key
-        )
-        if reveal
-        else []
-    )
-    rows_insert(sale, event, *reveals)  # one statement
+    sale, price = rows.sale, rows.sale.price_cents
+    rows_insert(sale, rows.event, *rows.reveals)  # one statement
     if price > 0:
         if model == BillingModel.CPL:
             charge = cpl_charge(

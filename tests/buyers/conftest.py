@@ -13,3 +13,30 @@ def buyer(buyer_a) -> Organization:
 @pytest.fixture
 def supplier(supplier_a) -> Organization:
     return supplier_a.organization
+
+
+class GeneralPath:
+    """Records each purchase that took the general path, and the sales it made."""
+
+    def __init__(self) -> None:
+        self.calls: list[str] = []
+        self.sales: list[object] = []
+
+
+@pytest.fixture
+def general_path(monkeypatch) -> GeneralPath:
+    """Spy on ``purchase_create``'s general path: a purchase missing from ``calls``
+    was made in one statement by the SQL function (``purchase_quick``)."""
+    from buyers.services import purchases
+
+    seen = GeneralPath()
+    real = purchases._purchase_general
+
+    def spy(**kwargs):
+        seen.calls.append(str(kwargs["lead_id"]))
+        sale = real(**kwargs)
+        seen.sales.append(sale.pk)
+        return sale
+
+    monkeypatch.setattr(purchases, "_purchase_general", spy)
+    return seen

@@ -10,10 +10,11 @@ from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
-from billing.models import Transaction, TransactionKind
+from billing.models import AccountKind, Transaction, TransactionKind
+from billing.services.ledger import accounts_lock, platform_account
 from buyers.services import purchase_action_report, purchase_actions_expire, purchase_create
 from marketplace.errors import ApplicationError
 from marketplace.models import LeadStatus, OrganizationKind, Sale, SaleStatus, Segment
@@ -59,6 +60,19 @@ def race(calls: list[Callable[[], object]]) -> Counter:
     return outcomes
 
 
+def open_accounts(supplier) -> None:
+    """The accounts a supplier's first sale opens (its pending, the platform's revenue):
+    with them every sale can be made by the purchase's SQL function."""
+    with transaction.atomic():
+        accounts_lock([(supplier.pk, AccountKind.SUPPLIER_PENDING)])
+        platform_account(AccountKind.PLATFORM_REVENUE)
+
+
+# ``opened``: the accounts exist, so every sale is made by the one-statement path (the
+# general path only answers the refusals); else the first sale opens them.
+one_statement = pytest.mark.parametrize("opened", [False, True], ids=["first-sale", "quick"])
+
+
 def buyers(count: int, cents: int) -> list:
     organizations = [OrganizationFactory(kind=OrganizationKind.BUYER) for _ in range(count)]
     for organization in organizations:
@@ -66,7 +80,10 @@ def buyers(count: int, cents: int) -> list:
     return organizations
 
 
-def test_exclusive_lead_sells_once_to_twenty_concurrent_buyers(supplier):
+@one_statement
+def test_exclusive_lead_sells_once_to_twenty_concurrent_buyers(supplier, general_path, opened):
+    if opened:
+        open_accounts(supplier)
     lead = make_lead(supplier, price_cents=10_00)
     contenders = buyers(20, 50_00)
 
@@ -85,9 +102,16 @@ def test_exclusive_lead_sells_once_to_twenty_concurrent_buyers(supplier):
     assert balances(sale.buyer)["available"] == 40_00
     assert Transaction.objects.filter(kind=TransactionKind.CPL_CHARGE).count() == 1
     assert_ledger_balanced()
+    if opened:
+        assert general_path.sales == []
 
 
-def test_shared_lead_with_three_sales_sells_three_times_to_ten_concurrent_buyers(supplier):
+@one_statement
+def test_shared_lead_with_three_sales_sells_three_times_to_ten_concurrent_buyers(
+    supplier, general_path, opened
+):
+    if opened:
+        open_accounts(supplier)
     lead = make_lead(supplier, price_cents=5_00, max_sales=3)
     contenders = buyers(10, 20_00)
 
@@ -104,9 +128,16 @@ def test_shared_lead_with_three_sales_sells_three_times_to_ten_concurrent_buyers
     assert Sale.objects.values("buyer").distinct().count() == 3
     assert balances(supplier)["pending"] == 3 * 4_00
     assert_ledger_balanced()
+    if opened:
+        assert general_path.sales == []
 
 
-def test_one_buyer_buying_thirty_leads_at_once_with_money_for_nine_gets_nine(buyer, supplier):
+@one_statement
+def test_one_buyer_buying_thirty_leads_at_once_with_money_for_nine_gets_nine(
+    buyer, supplier, general_path, opened
+):
+    if opened:
+        open_accounts(supplier)
     leads = [make_lead(supplier, price_cents=10_00) for _ in range(30)]
     fund(buyer, 9 * 10_00 + 9_99)
 
@@ -126,6 +157,8 @@ def test_one_buyer_buying_thirty_leads_at_once_with_money_for_nine_gets_nine(buy
         expected = (1, LeadStatus.SOLD_OUT) if lead.pk in sold else (0, LeadStatus.AVAILABLE)
         assert (lead.sales_count, lead.status) == expected
     assert_ledger_balanced()  # includes: no organization balance below zero
+    if opened:
+        assert general_path.sales == []
 
 
 def test_same_person_in_two_leads_is_sold_to_a_buyer_once_under_contention(

@@ -15,19 +15,13 @@ from tests.buyers.helpers import balances, fund, make_lead
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
 
-# Inside the test's transaction the purchase's own transaction is a savepoint: the
-# SAVEPOINT / RELEASE pair stands for BEGIN / COMMIT in production.
-CPL_STATEMENTS = [
-    "SAVEPOINT",  # BEGIN
-    "SELECT",  # the lead with its segment and supplier
-    "SELECT pg_advisory_xact_lock",  # buyer + lead, buyer + person
-    "SELECT",  # bought this lead, or this person within the dedup window
-    "UPDATE marketplace_lead",  # the conditional UPDATE … RETURNING the new count
-    'WITH row0 AS (INSERT INTO "marketplace_sale"',  # the sale, its event and the access-log row
-    "WITH line",  # lock the two accounts, check funds, move both balances
-    "WITH posted AS ( INSERT",  # the transaction and its three entries
-    'INSERT INTO "billing_earningshold"',  # the hold, ON CONFLICT DO NOTHING
-    "RELEASE SAVEPOINT",  # COMMIT
+# The lead with its segment and supplier (one hand-written SELECT), then everything
+# else in one call of the purchase's SQL function: the locks, the look-up, the lead's
+# count, the sale, its event, the access-log row and the ledger (billing's function).
+# Outside a transaction the call is its own transaction: no BEGIN / COMMIT either.
+STATEMENTS = [
+    'SELECT lead."id"',  # the lead, its segment and its supplier
+    "SELECT outcome, lead_status, lead_sales_count FROM buyers_purchase(",  # the rest
 ]
 
 
@@ -41,7 +35,7 @@ def _buy(buyer, lead, model: str = "cpl"):
     )
 
 
-def test_a_pay_per_lead_purchase_is_ten_statements_with_no_savepoint_of_its_own(buyer, supplier):
+def test_a_pay_per_lead_purchase_is_two_statements_with_no_savepoint(buyer, supplier):
     # given: one purchase made already, so the buyer's and supplier's accounts exist
     fund(buyer, 100_00)
     _buy(buyer, make_lead(supplier))
@@ -51,8 +45,8 @@ def test_a_pay_per_lead_purchase_is_ten_statements_with_no_savepoint_of_its_own(
         sale = _buy(buyer, lead)
 
     statements = _starts(queries)
-    assert len(statements) == len(CPL_STATEMENTS), "\n".join(s[:80] for s in statements)
-    for sql, start in zip(statements, CPL_STATEMENTS, strict=True):
+    assert len(statements) == len(STATEMENTS), "\n".join(s[:80] for s in statements)
+    for sql, start in zip(statements, STATEMENTS, strict=True):
         assert sql.startswith(start), (start, sql[:120])
     # and it stored everything a purchase stores
     assert (sale.lead.status, sale.lead.sales_count) == (LeadStatus.AVAILABLE, 1)
@@ -79,7 +73,7 @@ def test_the_sale_answers_with_the_count_and_status_its_update_left(buyer, buyer
     assert (lead.status, lead.sales_count) == (LeadStatus.SOLD_OUT, 2)
 
 
-def test_a_pay_per_action_purchase_is_nine_statements(buyer, supplier):
+def test_a_pay_per_action_purchase_is_the_same_two_statements(buyer, supplier):
     fund(buyer, 200_00)
     _buy(buyer, make_lead(supplier), model="cpa")
     lead = make_lead(supplier)
@@ -87,7 +81,9 @@ def test_a_pay_per_action_purchase_is_nine_statements(buyer, supplier):
     with CaptureQueriesContext(connection) as queries:
         sale = _buy(buyer, lead, model="cpa")
 
-    # the CPL list without the hold, and the reserve instead of the charge
-    assert len(queries) == len(CPL_STATEMENTS) - 1, "\n".join(s[:80] for s in _starts(queries))
+    statements = _starts(queries)
+    assert len(statements) == len(STATEMENTS), "\n".join(s[:80] for s in statements)
+    for sql, start in zip(statements, STATEMENTS, strict=True):
+        assert sql.startswith(start), (start, sql[:120])
     assert Transaction.objects.filter(idempotency_key=f"sale:{sale.pk}:reserve").exists()
     assert balances(buyer)["reserved"] == 2 * 60_00

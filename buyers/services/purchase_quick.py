@@ -1,0 +1,144 @@
+"""A purchase in two round trips on PostgreSQL: read the lead, call ``buyers_purchase``.
+
+The general path (``purchases.purchase_create``) sends ten statements, each parsed
+and planned again, and builds the lead's ORM query every time. Here the lead, its
+segment and its supplier come from one hand-written SELECT (its text built once per
+process), the rows are the same instances the general path stores
+(``purchase_rows``, ``billing.services.sale_posting``), and the SQL function of
+buyers migration 0001 does the rest in one statement, ledger included (through
+billing's own SQL function), in the general path's lock order. Outside a
+transaction that statement is its own transaction: no BEGIN/COMMIT round trips.
+
+Anything unusual (no such lead, not on sale, the caller's own lead, CPA not offered,
+already bought, the same person, no account yet, not enough funds, SQLite) answers
+None having written nothing, and the caller takes the general path, which raises the
+error with its message or creates what is missing.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+from functools import cache
+
+from django.db import connection
+
+from billing.services.sale_posting import cpa_reserve_posting, cpl_charge_posting
+from buyers.ids import as_uuid
+from buyers.services.locks import purchase_lock_keys
+from buyers.services.purchase_rows import purchase_rows
+from marketplace.models import ApiKey, BillingModel, Lead, LeadStatus, Organization, Sale, Segment
+from marketplace.pricing import lead_listed_price
+from marketplace.selectors.catalog import freshness_cutoff
+from marketplace.sql import instances_from_row, mark_saved, row_values, select_list
+
+_CALL = (
+    "SELECT outcome, lead_status, lead_sales_count"
+    " FROM buyers_purchase(%s::bigint[], %s::jsonb, %s, %s, %s::jsonb)"
+)
+_READ = [Lead, Segment, Organization]
+
+
+@cache
+def _lead_sql() -> str:
+    lead, segment, supplier = (model._meta.db_table for model in _READ)
+    # names from the models' metadata, the lead's id a parameter
+    return (
+        f"SELECT {select_list(Lead, 'lead')}, {select_list(Segment, 'segment')},"  # noqa: S608
+        f" {select_list(Organization, 'supplier')}"
+        f" FROM {lead} lead JOIN {segment} segment ON segment.id = lead.segment_id"
+        f" JOIN {supplier} supplier ON supplier.id = lead.supplier_id WHERE lead.id = %s"
+    )
+
+
+def lead_with_segment_and_supplier(lead_id: object) -> Lead | None:
+    """The lead, its segment and its supplier (as ``select_related`` would give them)."""
+    pk = as_uuid(lead_id)
+    if pk is None:
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute(_lead_sql(), [pk])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    lead, segment, supplier = instances_from_row(row, _READ)
+    lead.segment, lead.supplier = segment, supplier
+    return lead
+
+
+def purchase_quick(
+    *,
+    buyer: Organization,
+    lead_id: object,
+    model: str,
+    now: datetime,
+    user=None,
+    api_key: ApiKey | None = None,
+    reveal: str | None = None,
+) -> Sale | None:
+    """The sale, made in one statement; or None, nothing written: take the general path."""
+    if connection.vendor != "postgresql":
+        return None
+    lead = lead_with_segment_and_supplier(lead_id)
+    if lead is None or lead.status != LeadStatus.AVAILABLE or lead.supplier_id == buyer.pk:
+        return None
+    segment = lead.segment
+    listed = lead_listed_price(lead=lead, segment=segment, now=now)
+    rows = purchase_rows(
+        buyer=buyer,
+        lead=lead,
+        model=model,
+        listed=listed,
+        now=now,
+        user=user,
+        api_key=api_key,
+        reveal=reveal,
+    )
+    sale = rows.sale
+    if sale.price_cents is None:  # pay-per-action not offered
+        return None
+    posting = None
+    if sale.price_cents > 0:
+        if model == BillingModel.CPL:
+            posting = cpl_charge_posting(
+                buyer=buyer,
+                supplier=lead.supplier,
+                sale_id=sale.pk,
+                price_cents=sale.price_cents,
+                commission_percent=sale.commission_percent,
+                hold_until=sale.return_deadline,
+            )
+        else:
+            posting = cpa_reserve_posting(
+                buyer=buyer, sale_id=sale.pk, price_cents=sale.price_cents
+            )
+        if posting is None:
+            return None
+    keys = purchase_lock_keys(
+        buyer_id=buyer.pk,
+        segment_id=segment.pk,
+        lead_id=lead.pk,
+        indexes=[lead.phone_index, lead.email_index],
+    )
+    values = {
+        "sale": row_values(sale),
+        "event": row_values(rows.event),
+        "access": row_values(rows.reveals[0]) if rows.reveals else None,
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _CALL,
+            [
+                keys,
+                json.dumps(values),
+                now - timedelta(days=segment.dedup_window_days),
+                freshness_cutoff(segment, now),
+                None if posting is None else json.dumps(posting),
+            ],
+        )
+        outcome, status, sales_count = cursor.fetchone()
+    if outcome != "ok":
+        return None
+    lead.status, lead.sales_count = status, sales_count
+    mark_saved(sale, rows.event, *rows.reveals)
+    return sale
