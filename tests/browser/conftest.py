@@ -11,17 +11,14 @@ from __future__ import annotations
 import os
 import shutil
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.factories import seed_segments
 
-# Playwright's sync API runs an event loop in the test thread; the test's own ORM calls
-# (fixtures, assertions on rows) are still plain synchronous code.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
+ASYNC_UNSAFE = "DJANGO_ALLOW_ASYNC_UNSAFE"
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
 SCREENSHOT_DIR = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 PHONE = {"width": 390, "height": 844}
@@ -77,8 +74,24 @@ def browser_context_args(browser_context_args: dict) -> dict:
     return {**browser_context_args, "locale": "en-US", "viewport": DESKTOP}
 
 
+@pytest.fixture(scope="session")
+def _orm_beside_playwrights_loop() -> Iterator[None]:
+    """Playwright's sync API starts an event loop in the test thread and leaves it marked
+    running until the session ends, so Django's async-safety check would refuse the tests'
+    own ORM calls (fixtures, assertions on rows, flushes), which are plain synchronous code.
+    The check is lifted from the first browser test on: they run last, so every other test
+    keeps it (tests/marketplace/test_async_safety.py proves it)."""
+    previous = os.environ.get(ASYNC_UNSAFE)
+    os.environ[ASYNC_UNSAFE] = "true"
+    yield
+    if previous is None:
+        del os.environ[ASYNC_UNSAFE]
+    else:
+        os.environ[ASYNC_UNSAFE] = previous
+
+
 @pytest.fixture(autouse=True)
-def _segments(transactional_db) -> None:
+def _segments(_orm_beside_playwrights_loop, transactional_db) -> None:
     # Browser tests run on committed data (the live server is another thread), so each
     # starts from a flushed database: put back the seeded segments.
     seed_segments()
