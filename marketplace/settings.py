@@ -171,6 +171,13 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
+# A lost broker connection (Redis restarted, a network cut) never stops a worker: it
+# reconnects, at start too, for as long as it takes. A task running meanwhile goes on
+# (uploads commit chunk by chunk); its message, which it can no longer acknowledge, is
+# handed out again and resumes from the checkpoint (tests/suppliers/uploads/).
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
 # A task taken by a worker that died (SIGKILL, lost host) is handed out again once
 # this many seconds have passed without its acknowledgement (Redis broker).
 CELERY_BROKER_TRANSPORT_OPTIONS = {
@@ -318,6 +325,9 @@ UPLOAD_CHUNK_ROWS = env_int("UPLOAD_CHUNK_ROWS", 1000, minimum=1, maximum=10_000
 # Forked children of a worker that prepare (validate, encrypt) the next chunks while
 # it stores one; 0: the worker does it all.
 UPLOAD_PREPARE_PROCESSES = env_int("UPLOAD_PREPARE_PROCESSES", 2, minimum=0, maximum=16)
+# Without a broker (no REDIS_URL: tasks run in-process, `make demo`), an upload is
+# processed in a thread of the web process after the request, not inside it.
+UPLOADS_IN_THREAD = CELERY_TASK_ALWAYS_EAGER
 # Uploads of one supplier processed at the same time; the others wait their turn.
 UPLOADS_PER_SUPPLIER = env_int("UPLOADS_PER_SUPPLIER", 1, minimum=1)
 # One task run works this long, then hands over to a fresh task (fair to other

@@ -12,6 +12,9 @@ from marketplace.settings import DATABASES
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 CELERY_TASK_ALWAYS_EAGER = True
+# Eager tasks run inside the call that queues them; a test of the background thread
+# turns this on.
+UPLOADS_IN_THREAD = False
 CELERY_BROKER_URL = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/15"
 CELERY_RESULT_BACKEND = CELERY_BROKER_URL
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
