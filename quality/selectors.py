@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 
 from marketplace.models import Lead, LeadStatus, ModerationFlag, Organization, Sale
@@ -57,6 +57,9 @@ def organization_returns(*, organization: Organization, status: str | None = Non
         Return.objects.filter(Q(buyer=organization) | Q(supplier=organization))
         .select_related("sale", "segment", "buyer", "supplier", "dispute")
         .prefetch_related("evidence")
+        # The supplier's own id of the lead tells which one a return is about; the
+        # lead's encrypted columns stay unread.
+        .annotate(lead_external_id=F("sale__lead__external_id"))
     )
     if status:
         returns = returns.filter(status=status)
