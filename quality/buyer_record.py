@@ -88,24 +88,41 @@ def _rejected_share(buyer_id: object, since: datetime) -> BuyerRecordFlag | None
     return BuyerRecordFlag(REJECTED_SHARE, rejected, decided, 100 * rejected / decided, limit)
 
 
-def _counts(model, *, time_field: str, buyer_id: object, segment_id: object, since: datetime):
-    rows = model.objects.filter(segment_id=segment_id, **{f"{time_field}__gte": since})
-    if model is Return:
-        rows = rows.exclude(decided_by=DecidedBy.CHECK)
-    row = rows.aggregate(mine=Count("id", filter=Q(buyer_id=buyer_id)), every=Count("id"))
-    return row["mine"], row["every"] - row["mine"]
+def _segment_totals(segment_id: object, since: datetime) -> tuple[int, int]:
+    """Every buyer's purchases and returns (not confirmed by a check) in the segment."""
+    sales = Sale.objects.filter(segment_id=segment_id, purchased_at__gte=since).count()
+    returns = (
+        Return.objects.filter(segment_id=segment_id, created_at__gte=since)
+        .exclude(decided_by=DecidedBy.CHECK)
+        .count()
+    )
+    return sales, returns
 
 
-def _return_rate(buyer_id: object, segment_id: object, since: datetime) -> BuyerRecordFlag | None:
+def _return_rate(
+    buyer_id: object, segment_id: object, since: datetime, segment_totals: dict | None
+) -> BuyerRecordFlag | None:
     minimum = settings.QUALITY_BUYER_MIN_PURCHASES
-    bought, others_bought = _counts(
-        Sale, time_field="purchased_at", buyer_id=buyer_id, segment_id=segment_id, since=since
-    )
-    if bought < minimum or others_bought < minimum:
+    bought = Sale.objects.filter(
+        buyer_id=buyer_id, segment_id=segment_id, purchased_at__gte=since
+    ).count()
+    if bought < minimum:
         return None
-    returned, others_returned = _counts(
-        Return, time_field="created_at", buyer_id=buyer_id, segment_id=segment_id, since=since
+    # The segment's totals are the costly part (every buyer's sales over the window):
+    # one pass of the beat task counts them once per segment.
+    totals = segment_totals.get(segment_id) if segment_totals is not None else None
+    if totals is None:
+        totals = _segment_totals(segment_id, since)
+        if segment_totals is not None:
+            segment_totals[segment_id] = totals
+    returned = (
+        Return.objects.filter(buyer_id=buyer_id, segment_id=segment_id, created_at__gte=since)
+        .exclude(decided_by=DecidedBy.CHECK)
+        .count()
     )
+    others_bought, others_returned = totals[0] - bought, totals[1] - returned
+    if others_bought < minimum:
+        return None
     limit = settings.QUALITY_BUYER_RETURN_RATE_LIMIT_PERCENT * others_returned / others_bought
     rate = 100 * returned / bought
     if rate <= limit:
@@ -114,8 +131,13 @@ def _return_rate(buyer_id: object, segment_id: object, since: datetime) -> Buyer
 
 
 def buyer_record_flag(
-    *, buyer_id: object, segment_id: object, at: datetime
+    *, buyer_id: object, segment_id: object, at: datetime, segment_totals: dict | None = None
 ) -> BuyerRecordFlag | None:
-    """The first of the two rules the buyer's record breaks at ``at``, or None."""
+    """The first of the two rules the buyer's record breaks at ``at``, or None.
+
+    ``segment_totals`` (segment id → every buyer's purchases and returns), shared by
+    the calls of one pass at the same ``at``, saves counting a segment again."""
     since = at - timedelta(days=settings.QUALITY_RATING_WINDOW_DAYS)
-    return _rejected_share(buyer_id, since) or _return_rate(buyer_id, segment_id, since)
+    return _rejected_share(buyer_id, since) or _return_rate(
+        buyer_id, segment_id, since, segment_totals
+    )

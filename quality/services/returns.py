@@ -390,16 +390,17 @@ def returns_accept_unanswered(*, now: datetime | None = None, batch: int = 200) 
         .values_list("pk", flat=True)[:batch]
     )
     decided = 0
+    segment_totals: dict = {}  # the buyer-record rule's counts, once per segment
     for pk in due:
         try:
-            decided += _return_time_out(pk, now=now)
+            decided += _return_time_out(pk, now=now, segment_totals=segment_totals)
         except ApplicationError as error:
             logger.info("return %s not auto-decided: %s", pk, error.message)
     return decided
 
 
 @transaction.atomic
-def _return_time_out(pk: uuid.UUID, *, now: datetime) -> int:
+def _return_time_out(pk: uuid.UUID, *, now: datetime, segment_totals: dict) -> int:
     ret = Return.objects.get(pk=pk)
     sale = sale_lock(ret.sale_id)
     ret.refresh_from_db()
@@ -415,7 +416,9 @@ def _return_time_out(pk: uuid.UUID, *, now: datetime) -> int:
         )
         dispute_open(ret, cause=DisputeCause.RETURN_CAP)
         return 1
-    flag = buyer_record_flag(buyer_id=ret.buyer_id, segment_id=ret.segment_id, at=now)
+    flag = buyer_record_flag(
+        buyer_id=ret.buyer_id, segment_id=ret.segment_id, at=now, segment_totals=segment_totals
+    )
     if flag is not None:
         grounds = flag.as_dict()
         return_claim(

@@ -339,3 +339,20 @@ def test_grounds_text_of_each_rule_and_of_nothing():
     assert "(60.0%, above 40.0%" in buyer_record_text(rate)
     assert buyer_record_text({}) == ""
     assert buyer_record_text({"rule": "unknown"}) == ""
+
+
+def test_one_pass_counts_a_segment_once_and_reuses_it(buyer, other_buyer, supplier):
+    theirs = _purchases(other_buyer, supplier, 5)
+    return_request(buyer=other_buyer, sale_id=theirs[0].pk, reason="wrong_person")  # 20%
+    mine = _purchases(buyer, supplier, 5)
+    for sale in mine[:3]:
+        ret = return_request(buyer=buyer, sale_id=sale.pk, reason="wrong_person")  # 60%
+    segment, at = mine[0].segment_id, ret.respond_by + timedelta(seconds=1)
+    totals: dict = {}
+
+    assert buyer_record_flag(buyer_id=buyer.pk, segment_id=segment, at=at, segment_totals=totals)
+    assert totals == {segment: (10, 4)}  # every buyer's purchases and returns there
+    totals[segment] = (10, 8)  # what the pass counted first is what it uses: others 100%
+    assert not buyer_record_flag(
+        buyer_id=buyer.pk, segment_id=segment, at=at, segment_totals=totals
+    )
