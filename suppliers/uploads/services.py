@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from marketplace.errors import ApplicationError, Forbidden, ValidationFailed
 from marketplace.models import Organization, Segment, User
-from suppliers.uploads import mapping, reading, storage
+from suppliers.uploads import background, mapping, reading, storage
 from suppliers.uploads.errors import UploadFileError, UploadTooLarge
 from suppliers.uploads.models import (
     ColumnMemory,
@@ -188,6 +188,10 @@ def upload_confirm_mapping(*, upload: Upload, choices: Mapping[int, str]) -> Upl
 def enqueue(upload_id: object) -> None:
     from suppliers.uploads.tasks import process_upload
 
+    if settings.UPLOADS_IN_THREAD and process_upload.app.conf.task_always_eager:
+        # No broker: run in a thread of this process, not inside the request.
+        background.upload_run_in_thread(str(upload_id))
+        return
     process_upload.apply_async(args=[str(upload_id)], queue=settings.UPLOADS_QUEUE or None)
 
 
