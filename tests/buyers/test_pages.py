@@ -102,6 +102,28 @@ def test_report_action_button_charges_the_reserve(buyer_a, buyer, cpa_sale):
     assert balances(buyer)["reserved"] == 0
 
 
+def test_purchases_page_asks_for_the_reference_of_the_action(buyer_a, cpa_sale):
+    page = buyer_a.browser().get("/buyers/purchases/").content.decode()
+
+    assert f'<label class="visually-hidden" for="action-ref-{cpa_sale.pk}">' in page
+    assert f'name="external_ref" id="action-ref-{cpa_sale.pk}" maxlength="128"' in page
+
+
+@pytest.mark.parametrize("reference", ["x" * 129, "LOAN\x00-7"])
+def test_bad_action_reference_is_refused_and_nothing_is_charged(
+    buyer_a, buyer, cpa_sale, reference
+):
+    response = buyer_a.browser().post(
+        f"/buyers/purchases/{cpa_sale.pk}/action/", {"external_ref": reference}, follow=True
+    )
+
+    assert response.status_code == 200
+    assert any(m.level_tag == "error" for m in response.context["messages"])
+    sale = Sale.objects.get(pk=cpa_sale.pk)
+    assert (sale.status, sale.action_external_ref) == (SaleStatus.PENDING_ACTION, "")
+    assert balances(buyer)["reserved"] == cpa_sale.price_cents
+
+
 def test_redirects_only_to_this_site(buyer_a, cpa_sale):
     response = buyer_a.browser().post(
         f"/buyers/purchases/{cpa_sale.pk}/outcome/",
