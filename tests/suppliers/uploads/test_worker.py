@@ -127,10 +127,10 @@ def _worker_env(uploads_dir: Path) -> dict[str, str]:
     return env
 
 
-def _start_worker(env: dict[str, str], log: Path) -> subprocess.Popen:
+def _start_worker(env: dict[str, str], log: Path, *, pool: str = "solo") -> subprocess.Popen:
     command = [
-        sys.executable, "-m", "celery", "-A", "marketplace", "worker",
-        "-Q", QUEUE, "-P", "solo", "--without-gossip", "--without-mingle",
+        sys.executable, "-m", "celery", "-A", "marketplace", "worker", "-c", "1",
+        "-Q", QUEUE, "-P", pool, "--without-gossip", "--without-mingle",
         "--without-heartbeat", "-l", "WARNING", "-n", f"crash-{uuid.uuid4().hex[:6]}@%h",
     ]  # fmt: skip
     return subprocess.Popen(
@@ -227,3 +227,30 @@ def test_killed_worker_resumes_without_losing_or_repeating_a_row(
     )
     assert len(numbers) == len(set(numbers)) == expected["duplicates"] + expected["rejected"]
     assert set(numbers) == {n + 1 for n in range(1, total + 1) if n % 97 == 0 or n % 89 == 0}
+
+
+def test_a_prefork_worker_prepares_chunks_in_forked_children(
+    broker, supplier_a, uploads_dir, tmp_path
+):
+    # Celery's default pool runs tasks in daemonic processes (multiprocessing refuses
+    # them children): the preparing children are plain forks, and must work there.
+    rows = [lead_row(n) for n in range(1, 2001)]
+    rows[99]["phone"] = "12"  # row 101
+    upload = create(supplier_a, csv_bytes(rows))
+    env = _worker_env(uploads_dir) | {"UPLOAD_PREPARE_PROCESSES": "2", "UPLOAD_TASK_SECONDS": "60"}
+    log = tmp_path / "worker.log"
+    worker = _start_worker(env, log, pool="prefork")
+    try:
+        _wait(
+            lambda: Upload.objects.get(pk=upload.pk).status == UploadStatus.DONE,
+            limit=240,
+            what="the prefork worker to finish the upload",
+        )
+    finally:
+        worker.terminate()
+        worker.wait(timeout=60)
+
+    upload.refresh_from_db()
+    assert (upload.processed_rows, upload.accepted, upload.rejected) == (2000, 1999, 1)
+    assert Lead.objects.filter(supplier=supplier_a.organization).count() == 1999
+    assert "preparing process was lost" not in log.read_text(errors="replace")
