@@ -15,6 +15,7 @@ from quality.emails import STEP_TEXT
 from quality.models import OptOutRequest, OptOutStatus, ReturnEvent
 from quality.services import returns_accept_unanswered
 from quality.services.rating import ratings_recompute_all, ratings_recompute_changed
+from suppliers.uploads.erasure import upload_files_erase
 
 _SENT_MARK_SECONDS = 24 * 60 * 60
 
@@ -72,6 +73,13 @@ def send_return_email(event_id: str, language: str = "en") -> int:
             raise
         sent += 1
     return sent
+
+
+@shared_task(acks_late=True)
+def erase_upload_files(indexes: list[str]) -> int:
+    """After an opt-out: the person's rows blanked in upload files still kept (the
+    arguments are blind indexes, no plaintext)."""
+    return upload_files_erase(indexes=indexes)
 
 
 @shared_task(acks_late=True)

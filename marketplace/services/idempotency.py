@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from marketplace.errors import ApplicationError, Conflict, ValidationFailed
@@ -98,3 +101,47 @@ def idempotency_purge_expired() -> int:
     expiry = timezone.now() - timedelta(hours=settings.IDEMPOTENCY_TTL_HOURS)
     deleted, _ = IdempotencyRecord.objects.filter(created_at__lt=expiry).delete()
     return deleted
+
+
+# Keys of a stored answer that hold a person's data (a purchased lead's, nested or not).
+PERSONAL_KEYS = frozenset(
+    {"first_name", "last_name", "phone", "email", "city", "postal_code", "ip", "consent_ip"}
+)
+
+
+def _scrubbed(value: object) -> object:
+    if isinstance(value, dict):
+        return {
+            key: ("" if key in PERSONAL_KEYS and value[key] else _scrubbed(value[key]))
+            for key in value
+        }
+    if isinstance(value, list):
+        return [_scrubbed(item) for item in value]
+    return value
+
+
+def idempotency_answers_scrub(*, ids: Iterable[object]) -> int:
+    """Stored answers to requests about any of ``ids`` (a lead bought, a sale reported
+    on: named in the request's path, with or without dashes) keep their shape with the
+    personal data blanked, so a replay still answers, without the person. How many
+    were changed."""
+    variants = {form for value in ids for form in (str(value), str(value).replace("-", ""))}
+    if not variants:
+        return 0
+    by_path = Q()
+    for value in variants:
+        by_path |= Q(path__icontains=value)
+    changed = 0
+    records = IdempotencyRecord.objects.filter(by_path, status_code__isnull=False)
+    for record in records.only("pk", "response_body", "content_type"):
+        try:
+            body = json.loads(bytes(record.response_body or b""))
+        except ValueError:
+            continue
+        scrubbed = _scrubbed(body)
+        if scrubbed != body:
+            IdempotencyRecord.objects.filter(pk=record.pk).update(
+                response_body=json.dumps(scrubbed, separators=(",", ":")).encode()
+            )
+            changed += 1
+    return changed

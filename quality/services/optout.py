@@ -4,7 +4,9 @@ cannot call back to confirm).
 
 Processing wipes the personal data of every lead of that person (names, phone,
 email, consent IP, city, postal code, and the masked preview derived from them)
-in the database; exports and pages read the database, so they follow. The blind
+in the database; exports and pages read the database, so they follow. What was
+stored beside the leads follows too (``optout_stored``): upload files still kept and
+error reports, evidence of returns, stored API answers. The blind
 indexes of each such lead go on the suppression list, so intake refuses the
 person from then on. Every buyer who received one of the leads gets an
 ``erasure_requested`` event on its purchase and an email asking it to erase its
@@ -26,6 +28,7 @@ from marketplace.errors import Conflict, NotFound, ValidationFailed
 from marketplace.models import Lead, Sale, SaleEvent, Suppression, User
 from marketplace.previews import EMPTY_PREVIEW
 from quality.models import OptOutRequest, OptOutStatus
+from quality.services.optout_stored import optout_stored_erase
 from suppliers.intake.normalization import NormalizationError, normalize_email, normalize_phone
 
 LINK_VALID_FOR = timedelta(days=7)
@@ -127,8 +130,15 @@ def _process(request_id: object, *, allowed: str, moderator: User | None = None)
             blind_index=index, defaults={"kind": kind, "reason": "opt-out"}
         )
     lead_ids = [pk for pk, _, _ in leads]
-    Lead.objects.filter(pk__in=lead_ids).update(**WIPED)
     sales = list(Sale.objects.filter(lead_id__in=lead_ids).values_list("pk", "buyer_id"))
+    indexes = sorted(index for index, _kind in suppressed)
+    optout_stored_erase(
+        lead_ids=lead_ids,
+        sale_ids=[sale_id for sale_id, _ in sales],
+        indexes=indexes,
+        contact=request.contact,
+    )
+    Lead.objects.filter(pk__in=lead_ids).update(**WIPED)
     SaleEvent.objects.bulk_create(
         [
             SaleEvent(sale_id=sale_id, kind="erasure_requested", data={"optout": str(request.pk)})
@@ -139,7 +149,9 @@ def _process(request_id: object, *, allowed: str, moderator: User | None = None)
     OptOutRequest.objects.filter(pk=request.pk).update(
         contact="", leads_wiped=len(lead_ids), buyers_told=len(buyers)
     )
-    from quality.tasks import send_erasure_email
+    from quality.tasks import erase_upload_files, send_erasure_email
+
+    transaction.on_commit(lambda: erase_upload_files.delay(indexes))
 
     for buyer_id in buyers:
         transaction.on_commit(

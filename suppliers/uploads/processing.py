@@ -278,6 +278,8 @@ def _store_chunk(
                     if codes == [RejectionReason.DUPLICATE]
                     else UploadRowKind.REJECTED
                 )
+                if RejectionReason.SUPPRESSED in codes:
+                    cells = []  # the person opted out: the report keeps none of their data
                 outcomes.append(
                     (
                         number,
