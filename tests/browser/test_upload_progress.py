@@ -82,7 +82,7 @@ def _file(tmp_path) -> tuple[str, int]:
 
 
 def test_upload_progress_moves_across_polls_then_shows_the_report(
-    page, supplier_a, paced_worker, tmp_path, shot
+    page, supplier_a, paced_worker, tmp_path
 ):
     path, total = _file(tmp_path)
 
@@ -109,7 +109,6 @@ def test_upload_progress_moves_across_polls_then_shows_the_report(
     expect(rejected).to_have_text("1")
     upload = Upload.objects.get(supplier=supplier_a.organization)
     assert (upload.status, upload.processed_rows) == (UploadStatus.PROCESSING, 100)
-    shot(page, "upload-progress")
 
     paced_worker.step()
     expect(progress).to_contain_text(f"200 of {total} rows (80%)")
@@ -137,7 +136,6 @@ def test_upload_progress_moves_across_polls_then_shows_the_report(
     assert (upload.accepted, upload.duplicates, upload.rejected) == (247, 1, 2)
     stored = Lead.objects.filter(supplier=supplier_a.organization)
     assert stored.filter(status=LeadStatus.AVAILABLE).count() == 247
-    shot(page, "upload-done")
 
     with page.expect_download() as download_info:
         progress.get_by_role("link", name="Download the error report (CSV)").click()
