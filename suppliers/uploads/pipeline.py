@@ -34,6 +34,7 @@ T = TypeVar("T")
 
 _ITEM, _END, _ERROR = "item", "end", "error"
 _PIPE_BUFFER = 1 << 20
+_INHERITED: list[object] = []  # in a child: the worker's connections, never closed
 
 
 class HelperLost(Exception):
@@ -52,7 +53,11 @@ def _run_child(produce: Callable[[], Iterator[object]], write_fd: int) -> int:
     for number in (signal.SIGTERM, signal.SIGINT, signal.SIGQUIT, signal.SIGHUP):
         signal.signal(number, signal.SIG_DFL)  # the worker's shutdown handlers are not ours
     for connection in connections.all(initialized_only=True):
-        connection.connection = None  # never speak on the worker's database socket
+        # Never speak on the worker's database socket, nor close it: closing sends the
+        # server a goodbye that would end the worker's session. The inherited objects
+        # are kept alive until os._exit; anything here would open its own connection.
+        _INHERITED.append(connection.connection)
+        connection.connection = None
     with os.fdopen(write_fd, "wb", buffering=_PIPE_BUFFER) as out:
         try:
             for item in produce():
