@@ -27,6 +27,7 @@ from django.db.models.functions import Cast
 from marketplace.crypto import blind_index
 from suppliers.intake.normalization import NormalizationError, normalize_email, normalize_phone
 from suppliers.uploads import reading, storage
+from suppliers.uploads.errors import UploadFileError
 from suppliers.uploads.models import Upload, UploadRowError, UploadStatus
 
 logger = logging.getLogger(__name__)
@@ -108,8 +109,16 @@ def upload_file_erase(*, upload_id: object, indexes: Collection[str]) -> int:
         blanked = rewrite(path, target, upload, indexes)
         if blanked:
             os.replace(target, path)
+    except UploadFileError:
+        # Unreadable past some row: processing will fail on the same row and the file
+        # will be discarded with the upload; the other files are still rewritten.
+        logger.warning("opt-out: upload %s's file cannot be read to erase rows", upload.pk)
+        return 0
     finally:
         target.unlink(missing_ok=True)
+    if not Upload.objects.filter(pk=upload.pk, status__in=KEPT_FILES).exists():
+        # Finished while we rewrote: it discarded the file we have just put back.
+        storage.discard(upload.stored_name)
     logger.info("opt-out: %d rows blanked in upload %s", blanked, upload.pk)
     return blanked
 

@@ -192,3 +192,42 @@ def test_stored_purchase_answer_is_scrubbed_and_still_replays(
     assert body["lead"]["phone"] == ""
     assert json.loads(stored)["id"] == first.json()["id"]
     assert Lead.objects.get(pk=lead.pk).first_name == ""
+
+
+def test_a_damaged_kept_file_does_not_stop_the_others_from_being_erased(
+    supplier, moderator, django_capture_on_commit_callbacks
+):
+    lead_make(supplier, phone=PHONE, email="zofia.optout@example.pl")
+    damaged = _upload(supplier, csv_bytes([lead_row(1), _person_row(2)]))
+    good = _upload(supplier, csv_bytes([lead_row(3), _person_row(4)]))
+    broken = b"external_id,phone\r\ncrm-1,\xff\xfe\xfd not utf-8\r\n"
+    storage.stored_path(damaged.stored_name).write_bytes(broken)
+
+    _opt_out(moderator, django_capture_on_commit_callbacks)
+
+    assert storage.stored_path(damaged.stored_name).read_bytes() == broken  # left as it was
+    text = storage.stored_path(good.stored_name).read_text(encoding=good.encoding)
+    assert "crm-3" in text
+    assert "zofia.optout" not in text
+
+
+def test_an_upload_finished_during_the_rewrite_leaves_no_file_behind(
+    supplier, moderator, monkeypatch, django_capture_on_commit_callbacks
+):
+    from suppliers.uploads import erasure
+    from suppliers.uploads.models import Upload
+
+    lead_make(supplier, phone=PHONE, email="zofia.optout@example.pl")
+    upload = _upload(supplier, csv_bytes([lead_row(1), _person_row(2)]))
+    rewrite = erasure._rewrite_csv
+
+    def finished_meanwhile(path, target, kept, indexes):
+        blanked = rewrite(path, target, kept, indexes)
+        Upload.objects.filter(pk=kept.pk).update(status=UploadStatus.DONE)
+        storage.discard(kept.stored_name)  # what upload_finish does after its commit
+        return blanked
+
+    monkeypatch.setattr(erasure, "_rewrite_csv", finished_meanwhile)
+    _opt_out(moderator, django_capture_on_commit_callbacks)
+
+    assert not storage.stored_path(upload.stored_name).exists()
