@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils.dateparse import parse_datetime
@@ -227,7 +227,10 @@ def _row(values: tuple, segments: dict[object, Segment]) -> CatalogRow:
         pk=Lead._meta.pk.to_python(lead_id),
         segment=segments[segment_id],
         supplier=CatalogSupplier(
-            pk=supplier_id, name=name, rating_score=rating_score, rating_tier=rating_tier
+            pk=Organization._meta.pk.to_python(supplier_id),
+            name=name,
+            rating_score=rating_score,
+            rating_tier=rating_tier,
         ),
         country=country,
         region=region,
@@ -246,11 +249,14 @@ def _row(values: tuple, segments: dict[object, Segment]) -> CatalogRow:
     )
 
 
-def _read_datetime(value) -> datetime:
-    # SQLite (the demo) returns UTC as naive text; PostgreSQL an aware datetime.
-    if isinstance(value, datetime) or value is None:
-        return value
-    return parse_datetime(value).replace(tzinfo=UTC)
+def _read_datetime(value) -> datetime | None:
+    # SQLite (the demo) gives UTC without a zone (text, or a naive datetime through
+    # the backend's converters); PostgreSQL an aware datetime.
+    if isinstance(value, str):
+        value = parse_datetime(value)
+    if value is not None and value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value
 
 
 def catalog_page(
@@ -303,13 +309,15 @@ def catalog_count(*, query: CatalogQuery) -> CatalogCount:
     if query.condition is None:
         return CatalogCount(value=0, exact=True)
     sql, params = catalog_count_sql(query)
-    with transaction.atomic(), connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            # Reading 10,001 index entries is a few milliseconds: parallel workers
-            # cost more than they save, and would read the range out of order. An
-            # attribute filter's scan can cost past jit_above_cost: compiling it took
-            # ~40 ms of the 0.3 s such a count took (1M leads), and saved nothing.
-            cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0; SET LOCAL jit = off")
+    if connection.vendor == "postgresql":
+        # Reading 10,001 index entries is a few milliseconds: parallel workers cost more
+        # than they save, and would read the range out of order. An attribute filter's
+        # scan can cost past jit_above_cost: compiling it took ~40 ms of the 0.3 s such
+        # a count took (1M leads), and saved nothing. One query string is one implicit
+        # transaction, so SET LOCAL holds for the count alone, without a BEGIN and a
+        # COMMIT round trip (inside an outer transaction: until that one ends).
+        sql = f"SET LOCAL max_parallel_workers_per_gather = 0; SET LOCAL jit = off; {sql}"
+    with connection.cursor() as cursor:
         cursor.execute(sql, params)
         counted, oldest, newest = cursor.fetchone()
     if counted <= EXACT_COUNT_LIMIT:
