@@ -49,6 +49,9 @@ def test_buyer_buys_pay_per_action_and_reports_the_action_from_purchases(
     purchase = page.locator("table tbody tr", has_text="Anna Kowalska")
     expect(purchase).to_contain_text("Waiting for the action")
     expect(purchase).to_contain_text("Pay per action")
+    # every column, the buttons included, fits a desktop screen without sideways scrolling
+    table = page.locator(".table-wrap")
+    assert table.evaluate("wrap => wrap.scrollWidth <= wrap.clientWidth")
     shot(page, "purchases")
 
     # when: the loan is issued and the buyer reports it with its own reference
