@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from uuid import UUID
+from weakref import WeakKeyDictionary
 
 from django.db import DEFAULT_DB_ALIAS, connections, models
 from django.db.models.constants import OnConflict
@@ -86,22 +87,53 @@ def row_insert_unless_exists(obj: models.Model, *, using: str = DEFAULT_DB_ALIAS
     return inserted
 
 
-def _json_ready(value: object) -> object:
+# Values JSON carries as they are; a UUID or an aware datetime becomes its text; any
+# other value goes through the field's ``get_prep_value`` first, as ``save()`` would.
+_PLAIN = (str, int, float, bool, dict, list, type(None))
+
+
+def _json_value(field: models.Field, value: object) -> object:
+    if isinstance(value, _PLAIN):
+        return value
     if isinstance(value, UUID):
         return str(value)
-    if isinstance(value, datetime):
+    if isinstance(value, datetime) and value.tzinfo is not None:
         return value.isoformat()
-    return value
+    value = field.get_prep_value(value)
+    if isinstance(value, UUID):
+        return str(value)
+    return value.isoformat() if isinstance(value, datetime) else value
+
+
+def _plain_pre_save(field: models.Field) -> bool:
+    """``pre_save`` only reads the attribute (no ``auto_now`` and the like)."""
+    if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+        return False
+    own = type(field).pre_save
+    return own is models.Field.pre_save or own in (
+        models.DateField.pre_save,
+        models.DateTimeField.pre_save,
+    )
+
+
+_value_fields: dict[type, list[tuple[str, str, models.Field, bool]]] = {}
 
 
 def row_values(obj: models.Model) -> dict[str, object]:
     """``obj``'s column values as ``save()`` would store them (defaults and
     ``pre_save`` applied), JSON-ready: for a SQL function that takes its rows as
     jsonb (``jsonb_populate_record``) rather than as many parameters."""
+    model = type(obj)
+    if model not in _value_fields:
+        _value_fields[model] = [
+            (field.column, field.attname, field, _plain_pre_save(field))
+            for field in obj._meta.local_concrete_fields
+            if not field.generated
+        ]
+    state = obj.__dict__
     return {
-        field.column: _json_ready(field.get_prep_value(field.pre_save(obj, add=True)))
-        for field in obj._meta.local_concrete_fields
-        if not field.generated
+        column: _json_value(field, state[attname] if plain else field.pre_save(obj, add=True))
+        for column, attname, field, plain in _value_fields[model]
     }
 
 
@@ -150,3 +182,22 @@ def instances_from_row(
                 values[n] = converter(values[n], field.cached_col, connection)
         instances.append(model.from_db(using, attnames, values))
     return instances
+
+
+# The statements this process has prepared, per PostgreSQL session (a reconnect is a
+# new connection object, so it prepares them again).
+_prepared: WeakKeyDictionary[object, set[str]] = WeakKeyDictionary()
+
+
+def execute_prepared(cursor, name: str, sql: str, params: list) -> None:
+    """Execute ``sql`` (placeholders ``$1``, ``$2``, …) as this session's prepared
+    statement ``name``: parsed and planned once per connection, not on every call
+    (psycopg2 sends each statement as text). ``PREPARE`` is not undone by a rollback,
+    so it is sent once per connection; it costs one extra round trip that first time.
+    PostgreSQL only, and not through a transaction-pooling proxy (a prepared statement
+    belongs to a server session)."""
+    names = _prepared.setdefault(cursor.db.connection, set())
+    if name not in names:
+        cursor.execute(f"PREPARE {name} AS {sql}")
+        names.add(name)
+    cursor.execute(f"EXECUTE {name}({', '.join(['%s'] * len(params))})", params)

@@ -30,7 +30,13 @@ from buyers.services.purchase_rows import purchase_rows
 from marketplace.models import ApiKey, BillingModel, Lead, LeadStatus, Organization, Sale, Segment
 from marketplace.pricing import lead_listed_price
 from marketplace.selectors.catalog import freshness_cutoff
-from marketplace.sql import instances_from_row, mark_saved, row_values, select_list
+from marketplace.sql import (
+    execute_prepared,
+    instances_from_row,
+    mark_saved,
+    row_values,
+    select_list,
+)
 
 _CALL = (
     "SELECT outcome, lead_status, lead_sales_count"
@@ -42,12 +48,12 @@ _READ = [Lead, Segment, Organization]
 @cache
 def _lead_sql() -> str:
     lead, segment, supplier = (model._meta.db_table for model in _READ)
-    # names from the models' metadata, the lead's id a parameter
+    # names from the models' metadata, the lead's id a parameter ($1: a prepared statement)
     return (
         f"SELECT {select_list(Lead, 'lead')}, {select_list(Segment, 'segment')},"  # noqa: S608
         f" {select_list(Organization, 'supplier')}"
         f" FROM {lead} lead JOIN {segment} segment ON segment.id = lead.segment_id"
-        f" JOIN {supplier} supplier ON supplier.id = lead.supplier_id WHERE lead.id = %s"
+        f" JOIN {supplier} supplier ON supplier.id = lead.supplier_id WHERE lead.id = $1"
     )
 
 
@@ -57,7 +63,7 @@ def lead_with_segment_and_supplier(lead_id: object) -> Lead | None:
     if pk is None:
         return None
     with connection.cursor() as cursor:
-        cursor.execute(_lead_sql(), [pk])
+        execute_prepared(cursor, "buyers_lead_for_sale", _lead_sql(), [pk])
         row = cursor.fetchone()
     if row is None:
         return None
