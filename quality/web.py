@@ -14,10 +14,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from billing.web import staff_required
 from marketplace.errors import ApplicationError, NotFound
+from marketplace.money import format_cents
 from marketplace.web.access import organization_required, render_page
 from quality.buyer_record import buyer_record_text
 from quality.charts import sparkline
 from quality.forms import ContestForm, ResolveForm, ReturnRequestForm, StandingForm
+from quality.models import ReturnStatus
 from quality.selectors import (
     buyer_purchase,
     buyer_records,
@@ -117,10 +119,46 @@ def _supplier_only(request: HttpRequest) -> None:
         raise PermissionDenied(_("Only the supplier answers a return."))
 
 
+def _accept_confirmation(request: HttpRequest, return_id: str) -> HttpResponse:
+    """Accepting refunds the buyer at once and for good: the page asks first."""
+    organization = request.organization
+    ret = (
+        organization_returns(organization=organization)
+        .filter(pk=_id(return_id, "return"), supplier=organization)
+        .first()
+    )
+    if ret is None:
+        raise Http404(_("No such return."))
+    if ret.status != ReturnStatus.REQUESTED:
+        messages.info(request, _("This return was already answered."))
+        return redirect("quality:return_list")
+    return render_page(
+        request,
+        "marketplace/confirm.html",
+        {
+            "title": _("Accept the return of lead %(lead)s?")
+            % {"lead": ret.lead_external_id or ret.sale_id},
+            "message": _(
+                "%(buyer)s gets %(amount)s %(currency)s back and the sale is reversed; "
+                "the lead is not sold again. This cannot be undone."
+            )
+            % {
+                "buyer": ret.buyer.name,
+                "amount": format_cents(ret.sale.price_cents),
+                "currency": ret.sale.currency,
+            },
+            "action": _("Accept the return"),
+            "cancel_url": reverse("quality:return_list"),
+        },
+    )
+
+
 @organization_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def return_accept_view(request: HttpRequest, return_id: str) -> HttpResponse:
     _supplier_only(request)
+    if request.method == "GET":
+        return _accept_confirmation(request, return_id)
     try:
         return_accept(
             supplier=request.organization, return_id=_id(return_id, "return"), user=request.user

@@ -63,14 +63,20 @@ def test_supplier_accepts_one_return_and_contests_another_which_becomes_a_disput
     expect(first).to_contain_text("From Buyer A")
     shot(page, "supplier-returns")
 
-    # and accepts the first one
-    first.get_by_role("button", name="Accept ret-accept").click()
+    # and accepts the first one, after a page that says what it costs
+    first.get_by_role("link", name="Accept ret-accept").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Accept the return of lead ret-accept?"
+    )
+    expect(page.locator("main")).to_contain_text("Buyer A gets 12.50 USD back")
+    assert Return.objects.get(pk=accepted.pk).status == ReturnStatus.REQUESTED
+    page.get_by_role("button", name="Accept the return").click()
     expect(page.locator(".messages")).to_contain_text("Return accepted; the buyer is refunded.")
     accepted.refresh_from_db()
     assert accepted.status == ReturnStatus.ACCEPTED
     assert accepted.sale.status == SaleStatus.RETURNED
     assert wallet_balances(organization=buyer_a.organization).available_cents == 100_00 - 12_50
-    expect(first.get_by_role("button", name="Accept ret-accept")).to_have_count(0)
+    expect(first.get_by_role("link", name="Accept ret-accept")).to_have_count(0)
 
     # a contest needs its reason: the browser will not send an empty one
     second.get_by_role("button", name="Contest ret-contest").click()

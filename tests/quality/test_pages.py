@@ -89,6 +89,52 @@ def test_supplier_answers_from_the_returns_page(buyer_a, supplier_a, buyer, supp
     assert Evidence.objects.get(ret=second, party="supplier").file_name == "c.txt"
 
 
+def test_accepting_a_return_asks_first_and_changes_nothing(supplier_a, buyer, supplier):
+    sale = sale_make(buyer, supplier)
+    ret = return_request(buyer=buyer, sale_id=sale.pk, reason="wrong_person")
+
+    page = supplier_a.browser().get(f"/quality/returns/{ret.pk}/accept/")
+
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert f"Accept the return of lead {sale.lead.external_id}?" in text
+    assert f"Buyer A gets {sale.price_cents // 100}." in text
+    assert 'method="post"' in text
+    assert Return.objects.get(pk=ret.pk).status == ReturnStatus.REQUESTED
+    polish = supplier_a.browser().get(
+        f"/quality/returns/{ret.pk}/accept/", HTTP_ACCEPT_LANGUAGE="pl"
+    )
+    assert f"Przyjąć zwrot leada {sale.lead.external_id}?" in polish.content.decode()
+
+
+def test_accept_confirmation_of_an_answered_return_goes_back_to_the_list(
+    supplier_a, buyer, supplier
+):
+    ret = return_request(buyer=buyer, sale_id=sale_make(buyer, supplier).pk, reason="wrong_person")
+    return_contest(supplier=supplier, return_id=ret.pk, comment="She asked for a loan")
+
+    response = supplier_a.browser().get(f"/quality/returns/{ret.pk}/accept/")
+
+    assert (response.status_code, response["Location"]) == (302, "/quality/returns/")
+    assert Return.objects.get(pk=ret.pk).status == ReturnStatus.DISPUTED
+
+
+@pytest.mark.parametrize(
+    "return_id", ["not-an-id", "00000000-0000-0000-0000-000000000000", "%00", "1' OR '1'='1"]
+)
+def test_accept_confirmation_of_an_unknown_return_is_404(supplier_a, return_id):
+    assert supplier_a.browser().get(f"/quality/returns/{return_id}/accept/").status_code == 404
+
+
+def test_only_the_returns_supplier_sees_its_accept_confirmation(
+    supplier_b, buyer_a, buyer, supplier
+):
+    ret = return_request(buyer=buyer, sale_id=sale_make(buyer, supplier).pk, reason="wrong_person")
+
+    assert supplier_b.browser().get(f"/quality/returns/{ret.pk}/accept/").status_code == 404
+    assert buyer_a.browser().get(f"/quality/returns/{ret.pk}/accept/").status_code == 403
+
+
 def test_dispute_queue_shows_both_sides_and_resolves(moderator, buyer, supplier):
     ret = _contested(buyer, supplier)
     client = moderator.browser()
