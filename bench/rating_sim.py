@@ -249,9 +249,10 @@ def main() -> None:
     parser.add_argument("--full", action="store_true", help="also 1,000 leads per supplier")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--emails", action="store_true", help="send the return emails too")
+    parser.add_argument("--database", default=DB_NAME, help="its own database, dropped first")
     args = parser.parse_args()
     check_local(args.server, "rating_sim.py")
-    django_setup(recreate_database(args.server, DB_NAME))
+    django_setup(recreate_database(args.server, args.database))
     from django.conf import settings
     from django.db import connection
 
@@ -274,13 +275,17 @@ def main() -> None:
         sim.round(checkpoint - done)
         done = checkpoint
         rho, scores = sim.correlation()
-        from marketplace.models import Sale
+        from django.db.models import Count
 
+        from marketplace.models import Sale
+        from quality.models import Dispute
+
+        causes = dict(Dispute.objects.values_list("cause").annotate(n=Count("id")))
         print(
             f"{checkpoint:>5} leads/supplier  sales {Sale.objects.count():>6}  "
             f"spearman {rho:.3f}  scores {min(scores)}..{max(scores)}  "
             f"({time.perf_counter() - started:.0f} s, {time.process_time() - cpu_started:.0f} s CPU"
-            f" here, load {os.getloadavg()[0]:.1f})",
+            f" here, load {os.getloadavg()[0]:.1f})  disputes by cause {causes}",
             flush=True,
         )
 
