@@ -207,13 +207,18 @@ def test_killed_worker_resumes_without_losing_or_repeating_a_row(
 
     upload.refresh_from_db()
     assert kills == 4
+    assert_crash_file_stored(upload, total=total, expected=expected)
+
+
+def assert_crash_file_stored(upload: Upload, *, total: int, expected: dict[str, int]) -> None:
+    """A ``_crash_file`` upload ended with exactly its rows: none lost, none twice."""
     assert upload.status == UploadStatus.DONE, upload.failure_reason
     assert (upload.total_rows, upload.processed_rows, upload.last_row) == (total, total, total + 1)
     assert upload.accepted == expected["accepted"]
     assert upload.duplicates == expected["duplicates"]
     assert upload.rejected == expected["rejected"]
 
-    leads = Lead.objects.filter(supplier=supplier_a.organization)
+    leads = Lead.objects.filter(supplier=upload.supplier)
     available = leads.filter(status=LeadStatus.AVAILABLE)
     assert available.count() == expected["accepted"]
     # the duplicates are stored as rejected leads, the invalid rows not at all

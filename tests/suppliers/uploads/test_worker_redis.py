@@ -17,8 +17,7 @@ from pathlib import Path
 import pytest
 import redis
 
-from marketplace.models import Lead, LeadStatus
-from suppliers.uploads.models import Upload, UploadRowError, UploadStatus
+from suppliers.uploads.models import Upload, UploadStatus
 from tests.suppliers.uploads.conftest import create
 from tests.suppliers.uploads.test_worker import (  # noqa: F401  (broker is a fixture)
     REDIS_URL,
@@ -27,6 +26,7 @@ from tests.suppliers.uploads.test_worker import (  # noqa: F401  (broker is a fi
     _start_worker,
     _wait,
     _worker_env,
+    assert_crash_file_stored,
     broker,
 )
 
@@ -125,23 +125,7 @@ def test_upload_survives_the_workers_redis_connections_being_cut(
 
     upload.refresh_from_db()
     assert cuts >= 3, f"the upload finished after {cuts} cuts; the file is too small to test"
-    assert upload.status == UploadStatus.DONE, upload.failure_reason
-    assert (upload.processed_rows, upload.last_row) == (total, total + 1)
-    assert (upload.accepted, upload.duplicates, upload.rejected) == (
-        expected["accepted"],
-        expected["duplicates"],
-        expected["rejected"],
-    )
-    leads = Lead.objects.filter(supplier=supplier_a.organization)
-    available = leads.filter(status=LeadStatus.AVAILABLE)
-    assert available.count() == expected["accepted"]
-    assert leads.count() == expected["accepted"] + expected["duplicates"]
-    phones = list(available.values_list("phone_index", flat=True))
-    assert len(phones) == len(set(phones))
-    numbers = list(
-        UploadRowError.objects.filter(upload=upload).values_list("row_number", flat=True)
-    )
-    assert len(numbers) == len(set(numbers)) == expected["duplicates"] + expected["rejected"]
+    assert_crash_file_stored(upload, total=total, expected=expected)
 
 
 def test_settings_keep_upload_tasks_through_a_lost_broker(settings):
