@@ -336,6 +336,18 @@ def _timed(fn, runs: int) -> list[float]:
     return samples
 
 
+def _backend_cpu_s() -> float:
+    """CPU seconds of this connection's PostgreSQL backend (same host: /proc)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _p(samples: list[float]) -> tuple[float, float]:
     ordered = sorted(samples)
     p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
@@ -410,7 +422,15 @@ def measure_mix(name: str, params: dict, buyer, client, key: str, runs: int) -> 
         assert response.status_code == 200, response.content[:300]
         reset_queries()
 
+    api_once()  # the process's first request pays for imports and URL resolvers
+    process, backend = time.process_time(), _backend_cpu_s()
     result["api"] = _p(_timed(api_once, runs))
+    # CPU per request (the timed runs and their warm-up), which the machine's load moves
+    # less than the wall clock: this process (Django, DRF, JSON) and its PostgreSQL backend.
+    result["cpu"] = (
+        (time.process_time() - process) * 1000 / (runs + 1),
+        (_backend_cpu_s() - backend) * 1000 / (runs + 1),
+    )
     result["page_sql"] = page_sql
     return result
 
@@ -501,6 +521,9 @@ def main() -> None:
                 f"{_fmt(r.get('keyset')):>17} {_fmt(r.get('offset')):>17} {ratio:>6} "
                 f"{_fmt(r['count']):>17} {_fmt(r['api']):>17}"
             )
+        print("\nCPU per API request, ms (this process / its PostgreSQL backend):")
+        for r in results:
+            print(f"{r['mix']:24} {r['cpu'][0]:7.2f} / {r['cpu'][1]:7.2f}")
         main_mix = results[1]
         print(f"\nEXPLAIN (ANALYZE, BUFFERS) first page, {main_mix['mix']} {main_mix['params']}:")
         print(explain(main_mix["page_sql"]))
