@@ -43,26 +43,40 @@ def _columns(upload: Upload) -> dict[str, int]:
     }
 
 
+def _phone_index(raw: str, country: str) -> str | None:
+    try:
+        return blind_index("phone", normalize_phone(raw, country=country or "ZZ"))
+    except NormalizationError:
+        return None
+
+
+def _email_index(raw: str) -> str | None:
+    try:
+        return blind_index("email", normalize_email(raw))
+    except NormalizationError:
+        return None
+
+
 def row_indexes(cells: list[str], columns: dict[str, int]) -> set[str]:
-    """The blind indexes of a row's phone and email, as intake would compute them."""
+    """The blind indexes of a row's phone and email, as intake would compute them. A
+    file whose phone or email column is not mapped yet (waiting for its columns) has
+    every cell that could be one tried instead."""
 
     def cell(name: str) -> str:
         index = columns.get(name)
         return str(cells[index]).strip() if index is not None and index < len(cells) else ""
 
-    found = set()
-    phone, email, country = cell("phone"), cell("email"), cell("country").upper()
-    try:
-        if phone:
-            found.add(blind_index("phone", normalize_phone(phone, country=country or "ZZ")))
-    except NormalizationError:
-        pass
-    try:
-        if email:
-            found.add(blind_index("email", normalize_email(email)))
-    except NormalizationError:
-        pass
-    return found
+    country = cell("country").upper()
+    texts = [str(value) for value in cells]
+    phones = (
+        [cell("phone")]
+        if "phone" in columns
+        else [text for text in texts if sum(ch.isdigit() for ch in text) >= 6]
+    )
+    emails = [cell("email")] if "email" in columns else [text for text in texts if "@" in text]
+    found = {_phone_index(phone.strip(), country) for phone in phones if phone.strip()}
+    found |= {_email_index(email.strip()) for email in emails if email.strip()}
+    return {index for index in found if index}
 
 
 def _rewrite_csv(path: Path, target: Path, upload: Upload, indexes: Collection[str]) -> int:

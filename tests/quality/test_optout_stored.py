@@ -231,3 +231,25 @@ def test_an_upload_finished_during_the_rewrite_leaves_no_file_behind(
     _opt_out(moderator, django_capture_on_commit_callbacks)
 
     assert not storage.stored_path(upload.stored_name).exists()
+
+
+def test_file_waiting_for_its_columns_is_searched_cell_by_cell(
+    supplier, moderator, django_capture_on_commit_callbacks
+):
+    lead_make(supplier, phone=PHONE, email="zofia.optout@example.pl")
+    headers = ["A", "B", "C"]  # nothing maps: the supplier has not chosen the columns yet
+    rows = [["Jan", "+48 601 000 001", "jan@example.pl"], ["Zofia", "x", "Zofia.Optout@example.pl"]]
+    upload = upload_create(
+        supplier=supplier,
+        segment_slug="loans",
+        chunks=[csv_bytes(rows, headers=headers)],
+        await_mapping=True,
+    )
+    assert upload.status == UploadStatus.AWAITING_MAPPING
+    assert not {"phone", "email"} & set(upload.column_map.values())
+
+    _opt_out(moderator, django_capture_on_commit_callbacks)
+
+    text = storage.stored_path(upload.stored_name).read_text(encoding=upload.encoding)
+    assert "jan@example.pl" in text
+    assert "Zofia" not in text
