@@ -7,6 +7,10 @@ import re
 from django.core import mail
 from django.test import Client
 
+from marketplace.models import Lead
+from suppliers.services import lead_submit
+from tests.factories import lead_payload
+
 PASSWORD = "correct-horse-battery"
 
 
@@ -17,6 +21,13 @@ def sign_in_as(page, user) -> None:
     page.context.add_cookies(
         [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": page.base}]
     )
+
+
+def offer(supplier, **overrides: object) -> Lead:
+    """A lead the ``supplier`` actor puts on sale (``lead_payload`` with ``overrides``)."""
+    payload = lead_payload(**overrides)
+    lead_submit(supplier=supplier.organization, payload=payload)
+    return Lead.objects.get(supplier=supplier.organization, external_id=payload["external_id"])
 
 
 def last_mail_link(path_start: str) -> str:

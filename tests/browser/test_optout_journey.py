@@ -14,9 +14,7 @@ from buyers.services import purchase_create
 from marketplace.crypto import blind_index
 from marketplace.models import BillingModel, Lead, SaleEvent, Suppression
 from quality.models import OptOutRequest, OptOutStatus
-from suppliers.services import lead_submit
-from tests.browser.helpers import last_mail_link
-from tests.factories import lead_payload
+from tests.browser.helpers import last_mail_link, offer
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -25,24 +23,22 @@ EMAIL = "anna.k@example.pl"
 
 def test_person_opts_out_by_email_and_their_data_is_wiped(page, supplier_a, buyer_a):
     # given: two leads with the person's email, one of them bought
-    lead_submit(supplier=supplier_a.organization, payload=lead_payload(external_id="o-1"))
-    lead_submit(
-        supplier=supplier_a.organization,
-        payload=lead_payload(
-            external_id="o-2",
-            segment="travel",
-            phone="+48 601 555 444",
-            attributes={"destination": "Rome"},
-        ),
+    bought = offer(supplier_a, external_id="o-1")
+    offer(
+        supplier_a,
+        external_id="o-2",
+        segment="travel",
+        phone="+48 601 555 444",
+        attributes={"destination": "Rome"},
     )
-    lead_submit(
-        supplier=supplier_a.organization,
-        payload=lead_payload(
-            external_id="o-3", first_name="Jan", phone="+48 601 999 888", email="jan@example.pl"
-        ),
+    offer(
+        supplier_a,
+        external_id="o-3",
+        first_name="Jan",
+        phone="+48 601 999 888",
+        email="jan@example.pl",
     )
     adjustment_post(organization=buyer_a.organization, amount_cents=50_00, reason="test funds")
-    bought = Lead.objects.get(external_id="o-1")
     sale = purchase_create(
         buyer=buyer_a.organization, lead_id=bought.pk, billing_model=BillingModel.CPL
     )

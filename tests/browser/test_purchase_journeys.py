@@ -12,10 +12,8 @@ from playwright.sync_api import expect
 
 from billing.selectors import ledger_problems, wallet_balances
 from billing.services.wallets import adjustment_post
-from marketplace.models import BillingModel, Lead, Sale, SaleStatus
-from suppliers.services import lead_submit
-from tests.browser.helpers import sign_in_as
-from tests.factories import lead_payload
+from marketplace.models import BillingModel, Sale, SaleStatus
+from tests.browser.helpers import offer, sign_in_as
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -24,9 +22,8 @@ def test_buyer_buys_pay_per_action_and_reports_the_action_from_purchases(
     page, supplier_a, buyer_a, shot
 ):
     # given: a loans lead on sale per lead (12.50) or per action (60.00), and 100.00 to spend
-    lead_submit(supplier=supplier_a.organization, payload=lead_payload(external_id="cpa-1"))
+    lead = offer(supplier_a, external_id="cpa-1")
     adjustment_post(organization=buyer_a.organization, amount_cents=100_00, reason="test funds")
-    lead = Lead.objects.get(external_id="cpa-1")
 
     # when: the buyer picks "pay per action" in the marketplace
     sign_in_as(page, buyer_a.user)
@@ -79,17 +76,15 @@ def test_buyer_downloads_the_purchases_csv_with_a_bom_for_spreadsheets(
     page, supplier_a, buyer_a, tmp_path
 ):
     # given: two purchases, one per lead and one per action
-    lead_submit(supplier=supplier_a.organization, payload=lead_payload(external_id="x-1"))
-    lead_submit(
-        supplier=supplier_a.organization,
-        payload=lead_payload(
-            external_id="x-2",
-            first_name="Łucja",
-            phone="+48 601 000 222",
-            email="l@example.pl",
-            price="15.00",
-            cpa_price="70.00",
-        ),
+    offer(supplier_a, external_id="x-1")
+    offer(
+        supplier_a,
+        external_id="x-2",
+        first_name="Łucja",
+        phone="+48 601 000 222",
+        email="l@example.pl",
+        price="15.00",
+        cpa_price="70.00",
     )
     adjustment_post(organization=buyer_a.organization, amount_cents=100_00, reason="test funds")
     sign_in_as(page, buyer_a.user)

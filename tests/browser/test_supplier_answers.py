@@ -14,21 +14,14 @@ from buyers.services import purchase_create
 from marketplace.models import ApiKey, BillingModel, Lead, SaleStatus
 from quality.models import Dispute, DisputeStatus, Return, ReturnStatus
 from quality.services.returns import return_request
-from suppliers.services import lead_submit
-from tests.browser.helpers import sign_in_as
+from tests.browser.helpers import offer, sign_in_as
 from tests.factories import lead_payload
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def _bought_and_returned(supplier, buyer, external_id: str, phone: str, reason: str) -> Return:
-    lead_submit(
-        supplier=supplier.organization,
-        payload=lead_payload(
-            external_id=external_id, phone=phone, email=f"{external_id}@example.pl"
-        ),
-    )
-    lead = Lead.objects.get(external_id=external_id)
+    lead = offer(supplier, external_id=external_id, phone=phone, email=f"{external_id}@example.pl")
     sale = purchase_create(
         buyer=buyer.organization, lead_id=lead.pk, billing_model=BillingModel.CPL, user=buyer.user
     )
