@@ -52,7 +52,24 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 @pytest.fixture(scope="session")
-def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
+def _orm_beside_playwrights_loop() -> Iterator[None]:
+    """Playwright's sync API starts an event loop in the test thread and leaves it marked
+    running until the session ends, so Django's async-safety check would refuse the tests'
+    own ORM calls (fixtures, assertions on rows, flushes), which are plain synchronous code.
+    The check is lifted from the first browser test on: they run last, so every other test
+    keeps it (tests/marketplace/test_async_safety.py proves it)."""
+    previous = os.environ.get(ASYNC_UNSAFE)
+    os.environ[ASYNC_UNSAFE] = "true"
+    yield
+    if previous is None:
+        del os.environ[ASYNC_UNSAFE]
+    else:
+        os.environ[ASYNC_UNSAFE] = previous
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict, _orm_beside_playwrights_loop) -> dict:
+    # Asking for the lifted check here sets it before Playwright starts its loop.
     return {
         **browser_type_launch_args,
         "executable_path": CHROMIUM,
@@ -72,22 +89,6 @@ def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
 @pytest.fixture(scope="session")
 def browser_context_args(browser_context_args: dict) -> dict:
     return {**browser_context_args, "locale": "en-US", "viewport": DESKTOP}
-
-
-@pytest.fixture(scope="session")
-def _orm_beside_playwrights_loop() -> Iterator[None]:
-    """Playwright's sync API starts an event loop in the test thread and leaves it marked
-    running until the session ends, so Django's async-safety check would refuse the tests'
-    own ORM calls (fixtures, assertions on rows, flushes), which are plain synchronous code.
-    The check is lifted from the first browser test on: they run last, so every other test
-    keeps it (tests/marketplace/test_async_safety.py proves it)."""
-    previous = os.environ.get(ASYNC_UNSAFE)
-    os.environ[ASYNC_UNSAFE] = "true"
-    yield
-    if previous is None:
-        del os.environ[ASYNC_UNSAFE]
-    else:
-        os.environ[ASYNC_UNSAFE] = previous
 
 
 @pytest.fixture(autouse=True)
