@@ -21,6 +21,8 @@ purchase always takes the general path.
 
 from django.db import migrations
 
+from marketplace.migration_ops import RunSQLOnPostgreSQL
+
 CREATE = r"""
 CREATE OR REPLACE FUNCTION billing_sale_post(posting jsonb) RETURNS boolean
 LANGUAGE plpgsql VOLATILE AS $fn$
@@ -95,19 +97,9 @@ $fn$;
 DROP = "DROP FUNCTION IF EXISTS billing_sale_post(jsonb);"
 
 
-def _create(apps, schema_editor) -> None:
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(CREATE)
-
-
-def _drop(apps, schema_editor) -> None:
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(DROP)
-
-
 class Migration(migrations.Migration):
     dependencies = [
         ("billing", "0004_earnings_freeze"),
     ]
 
-    operations = [migrations.RunPython(_create, _drop, elidable=False)]
+    operations = [RunSQLOnPostgreSQL([CREATE], [DROP])]

@@ -26,6 +26,8 @@ only: the SQLite demo takes the general path.
 
 from django.db import migrations
 
+from marketplace.migration_ops import RunSQLOnPostgreSQL
+
 CREATE = r"""
 CREATE OR REPLACE FUNCTION buyers_purchase(
     lock_keys bigint[],
@@ -124,16 +126,6 @@ $fn$;
 DROP = "DROP FUNCTION IF EXISTS buyers_purchase(bigint[], jsonb, timestamptz, timestamptz, jsonb);"
 
 
-def _create(apps, schema_editor) -> None:
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(CREATE)
-
-
-def _drop(apps, schema_editor) -> None:
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(DROP)
-
-
 class Migration(migrations.Migration):
     initial = True
 
@@ -142,4 +134,4 @@ class Migration(migrations.Migration):
         ("billing", "0005_sale_post_function"),
     ]
 
-    operations = [migrations.RunPython(_create, _drop, elidable=False)]
+    operations = [RunSQLOnPostgreSQL([CREATE], [DROP])]

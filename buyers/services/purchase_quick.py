@@ -18,7 +18,7 @@ error with its message or creates what is missing.
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta
+from datetime import timedelta
 from functools import cache
 
 from django.db import connection
@@ -26,8 +26,8 @@ from django.db import connection
 from billing.services.sale_posting import cpa_reserve_posting, cpl_charge_posting
 from buyers.ids import as_uuid
 from buyers.services.locks import purchase_lock_keys
-from buyers.services.purchase_rows import purchase_rows
-from marketplace.models import ApiKey, BillingModel, Lead, LeadStatus, Organization, Sale, Segment
+from buyers.services.purchase_rows import Caller, purchase_rows
+from marketplace.models import BillingModel, Lead, LeadStatus, Organization, Sale, Segment
 from marketplace.pricing import lead_listed_price
 from marketplace.selectors.catalog import freshness_cutoff
 from marketplace.sql import (
@@ -77,10 +77,7 @@ def purchase_quick(
     buyer: Organization,
     lead_id: object,
     model: str,
-    now: datetime,
-    user=None,
-    api_key: ApiKey | None = None,
-    reveal: str | None = None,
+    caller: Caller,
 ) -> Sale | None:
     """The sale, made in one statement; or None, nothing written: take the general path."""
     if connection.vendor != "postgresql":
@@ -89,17 +86,9 @@ def purchase_quick(
     if lead is None or lead.status != LeadStatus.AVAILABLE or lead.supplier_id == buyer.pk:
         return None
     segment = lead.segment
+    now = caller.now
     listed = lead_listed_price(lead=lead, segment=segment, now=now)
-    rows = purchase_rows(
-        buyer=buyer,
-        lead=lead,
-        model=model,
-        listed=listed,
-        now=now,
-        user=user,
-        api_key=api_key,
-        reveal=reveal,
-    )
+    rows = purchase_rows(buyer=buyer, lead=lead, model=model, listed=listed, caller=caller)
     sale = rows.sale
     if sale.price_cents is None:  # pay-per-action not offered
         return None

@@ -27,6 +27,17 @@ from marketplace.pricing import ListedPrice
 
 
 @dataclass(frozen=True)
+class Caller:
+    """When and by whom a purchase is made, and whether its answer shows the lead
+    (``reveal``: an ``AccessChannel``, logged as a reveal of personal data)."""
+
+    now: datetime
+    user: object = None
+    api_key: ApiKey | None = None
+    reveal: str | None = None
+
+
+@dataclass(frozen=True)
 class PurchaseRows:
     sale: Sale
     event: SaleEvent
@@ -39,14 +50,11 @@ def purchase_rows(
     lead: Lead,
     model: str,
     listed: ListedPrice,
-    now: datetime,
-    user=None,
-    api_key: ApiKey | None = None,
-    reveal: str | None = None,
+    caller: Caller,
 ) -> PurchaseRows:
     """The sale with the segment's rules stamped on it, its "purchased" event and
     (with ``reveal``) the access-log row of showing the lead in the answer."""
-    segment = lead.segment
+    segment, now, api_key = lead.segment, caller.now, caller.api_key
     price = listed.price_cents if model == BillingModel.CPL else listed.cpa_price_cents
     sale = Sale(
         lead=lead,
@@ -76,14 +84,14 @@ def purchase_rows(
             "discount_percent": listed.discount_percent,
             "api_key": str(api_key.pk) if api_key else None,
         },
-        actor=user,
+        actor=caller.user,
         created_at=now,
     )
     reveals = (
         personal_data_access_rows(
-            buyer=buyer, sales=[sale], channel=reveal, user=user, api_key=api_key
+            buyer=buyer, sales=[sale], channel=caller.reveal, user=caller.user, api_key=api_key
         )
-        if reveal
+        if caller.reveal
         else []
     )
     return PurchaseRows(sale=sale, event=event, reveals=reveals)

@@ -14,7 +14,7 @@ from billing.services.holds import earnings_hold_schedule
 from buyers.ids import as_uuid
 from buyers.services.locks import lock_buyer_person
 from buyers.services.purchase_quick import purchase_quick
-from buyers.services.purchase_rows import purchase_rows
+from buyers.services.purchase_rows import Caller, purchase_rows
 from marketplace.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from marketplace.models import (
     ApiKey,
@@ -164,12 +164,11 @@ def purchase_create(
     model = _billing_model(billing_model)
     if not buyer.is_buyer:
         raise Forbidden(_("Only a buyer organization can buy leads."))
-    now = now or timezone.now()
-    caller = {"user": user, "api_key": api_key, "reveal": reveal, "now": now}
-    quick = purchase_quick(buyer=buyer, lead_id=lead_id, model=model, **caller)
+    caller = Caller(now=now or timezone.now(), user=user, api_key=api_key, reveal=reveal)
+    quick = purchase_quick(buyer=buyer, lead_id=lead_id, model=model, caller=caller)
     if quick is not None:
         return quick
-    return _purchase_general(buyer=buyer, lead_id=lead_id, model=model, **caller)
+    return _purchase_general(buyer=buyer, lead_id=lead_id, model=model, caller=caller)
 
 
 @transaction.atomic
@@ -178,16 +177,13 @@ def _purchase_general(
     buyer: Organization,
     lead_id: object,
     model: str,
-    now: datetime,
-    user=None,
-    api_key: ApiKey | None = None,
-    reveal: str | None = None,
+    caller: Caller,
 ) -> Sale:
     """Every check and error in Python and about ten statements (SQLite too)."""
     lead = _lead_for_sale(lead_id=lead_id)
     if lead.supplier_id == buyer.pk:
         raise Forbidden(_("You cannot buy your own organization's lead."))
-    segment = lead.segment
+    segment, now = lead.segment, caller.now
     listed = lead_listed_price(lead=lead, segment=segment, now=now)
     if model == BillingModel.CPA and listed.cpa_price_cents is None:
         raise ValidationFailed(
@@ -204,16 +200,7 @@ def _purchase_general(
     _refuse_person_bought_before(buyer=buyer, lead=lead, now=now)
     _claim_one_sale(lead=lead, now=now)
 
-    rows = purchase_rows(
-        buyer=buyer,
-        lead=lead,
-        model=model,
-        listed=listed,
-        now=now,
-        user=user,
-        api_key=api_key,
-        reveal=reveal,
-    )
+    rows = purchase_rows(buyer=buyer, lead=lead, model=model, listed=listed, caller=caller)
     sale, price = rows.sale, rows.sale.price_cents
     rows_insert(sale, rows.event, *rows.reveals)  # one statement
     if price > 0:

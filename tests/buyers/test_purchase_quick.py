@@ -14,6 +14,7 @@ from django.utils import timezone
 from billing.models import Entry, Transaction
 from billing.models.payouts import EarningsHold
 from buyers.services import purchase_create, purchases
+from buyers.services.purchase_rows import Caller
 from marketplace.errors import (
     ApplicationError,
     Conflict,
@@ -117,23 +118,29 @@ def test_the_one_statement_purchase_writes_the_rows_the_general_path_writes(
         (quick, buyer_a, False),
         (general, buyer_b, True),
     ):
-        caller = {
-            "user": actor.user,
-            "api_key": ApiKey.objects.get(organization=buyer),
-            "reveal": AccessChannel.API,
-            "now": now,
-        }
+        key = ApiKey.objects.get(organization=buyer)
+        caller = Caller(now=now, user=actor.user, api_key=key, reveal=AccessChannel.API)
         # when
         if take_general:
-            sale = purchases._purchase_general(buyer=buyer, lead_id=lead.pk, model=model, **caller)
+            sale = purchases._purchase_general(
+                buyer=buyer, lead_id=lead.pk, model=model, caller=caller
+            )
         else:
-            sale = purchase_create(buyer=buyer, lead_id=lead.pk, billing_model=model, **caller)
+            sale = purchase_create(
+                buyer=buyer,
+                lead_id=lead.pk,
+                billing_model=model,
+                user=actor.user,
+                api_key=key,
+                reveal=AccessChannel.API,
+                now=now,
+            )
         names = {
             str(buyer.pk): "<buyer>",
             str(supplier.pk): "<supplier>",
             str(lead.pk): "<lead>",
             str(actor.user.pk): "<user>",
-            str(caller["api_key"].pk): "<api key>",
+            str(key.pk): "<api key>",
             lead.phone_index: "<phone>",
             lead.email_index: "<email>",
             lead.phone_key: "<phone key>",
