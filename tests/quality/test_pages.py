@@ -89,6 +89,20 @@ def test_supplier_answers_from_the_returns_page(buyer_a, supplier_a, buyer, supp
     assert Evidence.objects.get(ret=second, party="supplier").file_name == "c.txt"
 
 
+def test_returns_page_names_the_lead_for_the_supplier_and_links_the_purchase_for_the_buyer(
+    buyer_a, supplier_a, buyer, supplier
+):
+    sale = sale_make(buyer, supplier)
+    return_request(buyer=buyer, sale_id=sale.pk, reason="wrong_person")
+
+    supplier_page = supplier_a.browser().get("/quality/returns/").content.decode()
+    buyer_page = buyer_a.browser().get("/quality/returns/").content.decode()
+
+    assert f"<code>{sale.lead.external_id}</code>" in supplier_page
+    assert f'href="/buyers/purchases/{sale.pk}/"' in buyer_page
+    assert "/buyers/purchases/" not in supplier_page
+
+
 def test_accepting_a_return_asks_first_and_changes_nothing(supplier_a, buyer, supplier):
     sale = sale_make(buyer, supplier)
     ret = return_request(buyer=buyer, sale_id=sale.pk, reason="wrong_person")
