@@ -4,7 +4,9 @@ payable through ``hold_release``.
 
 The purchase service calls ``earnings_hold_schedule`` right after
 ``cpl_charge`` / ``cpa_charge``, in the same database transaction, so a sale
-rolled back leaves no hold behind.
+rolled back leaves no hold behind. (A pay-per-lead purchase made in one
+statement writes the same hold row through ``billing_sale_post``, built by
+``sale_posting.cpl_charge_posting``.)
 """
 
 from __future__ import annotations

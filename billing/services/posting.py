@@ -1,4 +1,8 @@
-"""One balanced transaction in two statements: the hot path of a purchase's money.
+"""One balanced transaction in two statements: the ledger's hot path in Python.
+
+(A purchase on PostgreSQL posts through billing's SQL function ``billing_sale_post``
+instead, in the purchase's one statement: ``billing.services.sale_posting``. This
+serves the purchase's general path and every other buyer payment.)
 
 The general path (``ledger.accounts_lock``, the key look-up, the funds check and
 ``write_transaction``, in a savepoint) takes about ten statements. Every sale pays
