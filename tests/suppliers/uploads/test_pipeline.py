@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -204,8 +205,13 @@ def test_a_run_out_of_time_stops_its_children_and_the_next_run_goes_on(supplier_
     assert Lead.objects.count() == 40
 
 
-def test_prepared_leads_are_stored_as_the_api_stores_them(supplier_a, supplier_b, monkeypatch):
+@pytest.mark.parametrize("as_rows", [True, False], ids=["copy-rows", "drafts-kept"])
+def test_prepared_leads_are_stored_as_the_api_stores_them(
+    supplier_a, supplier_b, monkeypatch, as_rows
+):
     monkeypatch.setattr("suppliers.intake.copying.COPY_FROM", 1)  # the API's COPY too
+    if not as_rows:  # as on a database without COPY (the SQLite demo): Leads from drafts
+        monkeypatch.setattr("suppliers.intake.preparing.connection", SimpleNamespace(vendor="x"))
     segments = {"loans": Segment.objects.get(slug="loans")}
     payloads = [
         lead_payload(external_id="p-1", phone=pl_phone(1), email="p1@example.pl"),
@@ -223,6 +229,9 @@ def test_prepared_leads_are_stored_as_the_api_stores_them(supplier_a, supplier_b
     now = api[0].result.lead.created_at
     prepared = leads_prepare(payloads, segments=segments, supplier_id=supplier.pk, now=now)
     assert all(isinstance(item, PreparedLead) for item in prepared)
+    assert all(
+        (item.row is not None, item.draft is None) == (as_rows, as_rows) for item in prepared
+    )
     verdicts = lead_submit_prepared(
         supplier=supplier, prepared=prepared, segments=segments, now=now
     )
