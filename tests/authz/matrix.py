@@ -726,7 +726,10 @@ MATRIX: dict[str, Route] = {
     "quality:return_list": Route("/quality/returns/", MEMBER_PAGE),
     "quality:return_accept": Route(
         lambda world: f"/quality/returns/{return_of_a(world)}/accept/",
-        {"GET": roles(302, 405, 405, 302), "POST": roles(302, 302, 403, 302, supplier_b=404)},
+        {
+            "GET": roles(302, 200, 403, 302, supplier_b=404),
+            "POST": roles(302, 302, 403, 302, supplier_b=404),
+        },
     ),
     # An empty contest form is refused with a message on the returns page (302).
     "quality:return_contest": Route(
