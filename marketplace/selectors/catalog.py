@@ -23,8 +23,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 from django.db import connection
-from django.db.models import QuerySet
-from django.db.models.expressions import RawSQL
 from django.utils.dateparse import parse_datetime
 
 from marketplace.models import Lead, Organization, Segment
@@ -159,18 +157,6 @@ def catalog_query(*, buyer: Organization, filters: CatalogFilters, now: datetime
         since=oldest,
         now=now,
     )
-
-
-def catalog_leads(*, buyer: Organization, filters: CatalogFilters, now: datetime) -> QuerySet[Lead]:
-    """Every lead ``buyer`` can buy at ``now`` under ``filters``, newest first, as a
-    queryset (for callers that need model instances; pages use ``catalog_page``)."""
-    condition = catalog_query(buyer=buyer, filters=filters, now=now).condition
-    if condition is None:
-        return Lead.objects.none()
-    # The condition's text is fixed fragments (catalog_sql); every value is a parameter.
-    select = f"SELECT v0.id FROM marketplace_lead v0 WHERE {condition.sql}"  # noqa: S608
-    listed = RawSQL(select, condition.params)  # noqa: S611
-    return Lead.objects.filter(pk__in=listed).order_by("-created_at", "-id")
 
 
 # The page: the keyset scan finds the page's ids from a catalog index alone (every plain
