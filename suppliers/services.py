@@ -15,7 +15,7 @@ import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -34,6 +34,7 @@ from suppliers.intake.validation import LeadDraft, validate_lead
 logger = logging.getLogger(__name__)
 
 _MAX_ATTEMPTS = 3
+T = TypeVar("T")
 _EXTERNAL_ID_CONSTRAINT = "lead_unique_external_id"
 
 
@@ -231,6 +232,17 @@ def _judge_and_store(
     return results
 
 
+def _judging_again_on_a_lost_race(judge_and_store: Callable[[], T]) -> T:
+    """Run ``judge_and_store`` (one transaction) again while its insert loses a race
+    for an external id (``_LostInsertRace``), up to ``_MAX_ATTEMPTS`` times."""
+    for _attempt in range(1, _MAX_ATTEMPTS):
+        try:
+            return judge_and_store()
+        except _LostInsertRace:
+            continue  # rolled back: judge again against what is stored now
+    return judge_and_store()
+
+
 def _insert(store: Callable[..., None], *args: object) -> None:
     # A concurrent request with another person may have stored one of these
     # external ids since we looked (the person locks don't cover it): the
@@ -268,13 +280,9 @@ def lead_submit_many(
         except ApplicationError as exc:
             outcomes[position] = BatchItemResult(index=position, error=exc)
     if drafts:
-        for attempt in range(1, _MAX_ATTEMPTS + 1):
-            try:
-                stored = _judge_and_store(supplier=supplier, drafts=drafts, now=now)
-                break
-            except _LostInsertRace:
-                if attempt == _MAX_ATTEMPTS:
-                    raise
+        stored = _judging_again_on_a_lost_race(
+            lambda: _judge_and_store(supplier=supplier, drafts=drafts, now=now)
+        )
         for position, result in stored:
             outcomes[position] = BatchItemResult(index=position, result=result)
     results = [outcomes[position] for position in range(len(payloads))]
@@ -325,21 +333,20 @@ def lead_submit_prepared(
     rules and storing as ``lead_submit_many``, answered without building ``Lead``s.
     ``None`` for a resent external id, which stores nothing."""
     windows = {segment.pk: segment.dedup_window_days for segment in segments.values()}
-    for attempt in range(1, _MAX_ATTEMPTS + 1):
-        try:
-            with transaction.atomic():
-                _known, verdicts = _judge(
-                    prepared,
-                    ids=[item.id for item in prepared],
-                    supplier=supplier,
-                    windows=windows,
-                    now=now,
-                )
-                _insert(_store_prepared, supplier, prepared, verdicts, now)
-            break
-        except _LostInsertRace:
-            if attempt == _MAX_ATTEMPTS:
-                raise
+
+    def judge_and_store() -> list[Verdict | None]:
+        with transaction.atomic():
+            _known, verdicts = _judge(
+                prepared,
+                ids=[item.id for item in prepared],
+                supplier=supplier,
+                windows=windows,
+                now=now,
+            )
+            _insert(_store_prepared, supplier, prepared, verdicts, now)
+        return verdicts
+
+    verdicts = _judging_again_on_a_lost_race(judge_and_store)
     created = [verdict for verdict in verdicts if verdict is not None]
     logger.info(
         "intake supplier=%s received=%d stored=%d rejected=%d resent=%d invalid=%d",
