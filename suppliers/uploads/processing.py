@@ -146,9 +146,7 @@ def _chunks(
     rows = reading.data_rows(path, _info(upload), after=upload.last_row)
     for number, chunk in enumerate(_batched(rows, settings.UPLOAD_CHUNK_ROWS)):
         if number % shares == share:
-            yield prepare_chunk(
-                chunk, plan=plan, segments=segments, supplier_id=upload.supplier_id, upload=upload
-            )
+            yield prepare_chunk(chunk, plan=plan, segments=segments, upload=upload)
 
 
 def _in_children_or_here(
@@ -178,7 +176,6 @@ def prepare_chunk(
     *,
     plan: mapping.RowPlan,
     segments: Mapping[str, Segment],
-    supplier_id: int,
     upload: Upload,
 ) -> PreparedChunk:
     """Map, validate and prepare one chunk's rows. Pure: no database access."""
@@ -200,7 +197,7 @@ def prepare_chunk(
             submitted.append((number, cells))
             payloads.append(payload)
     leads: list[tuple[int, list[str], PreparedLead]] = []
-    outcomes = leads_prepare(payloads, segments=segments, supplier_id=supplier_id, now=now)
+    outcomes = leads_prepare(payloads, segments=segments, supplier_id=upload.supplier_id, now=now)
     for (number, cells), item in zip(submitted, outcomes, strict=True):
         if isinstance(item, PreparedLead):
             leads.append((number, cells, item))
