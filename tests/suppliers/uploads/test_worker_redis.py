@@ -83,7 +83,9 @@ def test_upload_survives_the_workers_redis_connections_being_cut(
     uploads_dir,
     tmp_path,
 ):
-    total = 12_000
+    # Runs of one second (the shortest budget) over a file prepared in the worker alone:
+    # a dozen runs or more, so a dozen reconnections to cut, even on a quick machine.
+    total = 20_000
     content, expected = _crash_file(total)
     seed = int(os.environ.get("CRASH_SEED", random.randrange(1_000_000)))
     cut_points = sorted(random.Random(seed).sample(range(500, total - 1500), 6))
@@ -92,7 +94,8 @@ def test_upload_survives_the_workers_redis_connections_being_cut(
     upload = create(supplier_a, content)
     admin = redis.Redis.from_url(REDIS_URL)
     log = tmp_path / "worker.log"
-    worker = _start_worker(_worker_env(uploads_dir), log)
+    env = _worker_env(uploads_dir) | {"UPLOAD_TASK_SECONDS": "1", "UPLOAD_PREPARE_PROCESSES": "0"}
+    worker = _start_worker(env, log)
     cuts = 0
 
     def processed() -> int:
