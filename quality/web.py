@@ -86,7 +86,10 @@ def return_request_view(request: HttpRequest, sale_id: str) -> HttpResponse:
     if sale is None:
         raise Http404(_("No such purchase."))
     reasons = sale.segment.return_reasons
-    form = ReturnRequestForm(request.POST or None, request.FILES or None, reasons=reasons)
+    bound = request.method == "POST"  # an empty POST too: it gets its field errors
+    form = ReturnRequestForm(
+        request.POST if bound else None, request.FILES if bound else None, reasons=reasons
+    )
     status = 200
     if request.method == "POST":
         if form.is_valid():

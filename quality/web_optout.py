@@ -36,7 +36,7 @@ def _over_rate(request: HttpRequest) -> bool:
 
 @require_http_methods(["GET", "POST"])
 def optout_page(request: HttpRequest) -> HttpResponse:
-    form = OptOutForm(request.POST or None)
+    form = OptOutForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":
         if form.is_valid() and _over_rate(request):
             form.add_error(None, _("Too many requests from your address; try again later."))
@@ -69,7 +69,7 @@ def optout_confirm_view(request: HttpRequest, token: str) -> HttpResponse:
             return render_page(request, "quality/optout_confirm.html", {"done": None})
         optout = optout_confirm(token=token)
     except (NotFound, ApplicationError):
-        raise Http404("This link is not valid.") from None
+        raise Http404(_("This link is not valid.")) from None
     return render_page(request, "quality/optout_confirm.html", {"done": optout})
 
 
@@ -87,7 +87,7 @@ def optout_process_view(request: HttpRequest, request_id: str) -> HttpResponse:
             request_id=object_id(request_id, what="request"), moderator=request.user
         )
     except NotFound:
-        raise Http404("No such request.") from None
+        raise Http404(_("No such request.")) from None
     except ApplicationError as error:
         messages.error(request, error.message)
     else:

@@ -22,6 +22,7 @@ from datetime import timedelta
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from marketplace.crypto import blind_index
 from marketplace.errors import Conflict, NotFound, ValidationFailed
@@ -55,15 +56,15 @@ def optout_request(*, email: object = "", phone: object = "") -> tuple[OptOutReq
     phone = phone.strip() if isinstance(phone, str) else ""
     if bool(email) == bool(phone):
         raise ValidationFailed(
-            "Give your email address or your phone number.",
-            fields={"email": ["Email or phone, one of them."]},
+            _("Give your email address or your phone number."),
+            fields={"email": [_("Email or phone, one of them.")]},
         )
     try:
         if email:
             channel, normalized = OptOutRequest.Channel.EMAIL, normalize_email(email)
         else:
             if not phone.startswith("+"):
-                raise NormalizationError("write the number with its +country code")
+                raise NormalizationError(_("write the number with its +country code"))
             channel, normalized = OptOutRequest.Channel.PHONE, normalize_phone(phone, country="ZZ")
     except NormalizationError as error:
         field = "email" if email else "phone"
@@ -90,7 +91,7 @@ def optout_pending(*, token: str) -> OptOutRequest:
         else None
     )
     if request is None:
-        raise NotFound("This link is not valid (used, expired or mistyped).")
+        raise NotFound(_("This link is not valid (used, expired or mistyped)."))
     return request
 
 
@@ -111,7 +112,7 @@ def _process(request_id: object, *, allowed: str, moderator: User | None = None)
     if not OptOutRequest.objects.filter(pk=request_id, status=allowed).update(
         status=OptOutStatus.DONE, processed_at=now, processed_by=moderator, confirmed_at=now
     ):
-        raise Conflict("This request was already processed.")
+        raise Conflict(_("This request was already processed."))
     request = OptOutRequest.objects.get(pk=request_id)
     field = "email_index" if request.channel == OptOutRequest.Channel.EMAIL else "phone_index"
     leads = list(
@@ -120,7 +121,7 @@ def _process(request_id: object, *, allowed: str, moderator: User | None = None)
         .values_list("pk", "phone_index", "email_index")
     )
     suppressed = {(request.blind_index, request.channel)}
-    for _, phone_index, email_index in leads:
+    for _lead_id, phone_index, email_index in leads:
         if phone_index:
             suppressed.add((phone_index, Suppression.Kind.PHONE))
         if email_index:

@@ -128,3 +128,36 @@ def test_opt_out_requests_are_rate_limited(anonymous):
     assert statuses[:10] == [200] * 10
     assert statuses[10:] == [429, 429]
     assert OptOutRequest.objects.count() == 10
+
+
+@pytest.mark.parametrize(
+    ("language", "message"),
+    [
+        ("pl", "E-mail albo telefon, jedno z nich."),
+        ("ru", "Электронная почта или телефон — одно из двух."),
+        ("ro", "E-mail sau telefon, unul dintre ele."),
+        ("en", "Email or phone, one of them."),
+    ],
+)
+def test_opt_out_form_error_is_in_the_visitors_language(anonymous, language, message):
+    response = anonymous.post("/quality/opt-out/", {}, HTTP_ACCEPT_LANGUAGE=language)
+    assert response.status_code == 400
+    assert message in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ({"email": "", "phone": ""}, "Podaj swój adres e-mail lub numer telefonu."),
+        ({"email": "", "phone": "601 234 567"}, "wpisz numer z kodem kraju (+...)"),
+    ],
+)
+def test_opt_out_service_errors_are_translated(body, message):
+    from django.utils import translation
+
+    from marketplace.errors import ApplicationError
+
+    with translation.override("pl"), pytest.raises(ApplicationError) as refused:
+        optout_request(**body)
+    assert refused.value.message == message
+    assert not OptOutRequest.objects.exists()

@@ -59,6 +59,16 @@ def test_return_page_shows_form_errors_and_stores_nothing(buyer_a, buyer, suppli
     assert not Return.objects.exists()
 
 
+def test_an_empty_return_form_says_what_is_missing(buyer_a, buyer, supplier):
+    sale = sale_make(buyer, supplier)
+
+    response = buyer_a.browser().post(f"/quality/purchases/{sale.pk}/return/", {})
+
+    assert response.status_code == 400
+    assert "This field is required." in response.content.decode()
+    assert not Return.objects.exists()
+
+
 def test_another_buyer_cannot_open_the_return_page(buyer_b, buyer, supplier):
     sale = sale_make(buyer, supplier)
     assert buyer_b.browser().get(f"/quality/purchases/{sale.pk}/return/").status_code == 404
