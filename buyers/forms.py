@@ -6,7 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from buyers.services.outcomes import MAX_REASON
-from marketplace.forms import ServiceErrorsMixin
+from marketplace.forms import RowForm, ServiceErrorsMixin
 from marketplace.models import BillingModel, Outcome
 
 
@@ -18,7 +18,7 @@ class BuyForm(ServiceErrorsMixin, forms.Form):
     )
 
 
-class OutcomeForm(ServiceErrorsMixin, forms.Form):
+class OutcomeForm(RowForm):
     outcome = forms.ChoiceField(
         label=_("Outcome"),
         choices=[
@@ -33,13 +33,21 @@ class OutcomeForm(ServiceErrorsMixin, forms.Form):
         required=False,
         max_length=MAX_REASON,
         help_text=_("Required when the person refused."),
+        widget=forms.TextInput(attrs={"placeholder": _("Reason (if refused)")}),
     )
 
+    def offer(self, outcomes: list[str]) -> None:
+        """Only the select offers just the purchase's next outcomes: the field accepts
+        any, so a move the purchase no longer allows gets the service's explanation."""
+        widget = self.fields["outcome"].widget
+        widget.choices = [(value, label) for value, label in widget.choices if value in outcomes]
 
-class ActionForm(ServiceErrorsMixin, forms.Form):
+
+class ActionForm(RowForm):
     external_ref = forms.CharField(
         label=_("Your reference"),
         required=False,
         max_length=128,
         help_text=_("The policy, loan or booking number in your system."),
+        widget=forms.TextInput(attrs={"placeholder": _("Your reference")}),
     )

@@ -4,11 +4,15 @@ Each page that shows a lead's personal data logs the reveal."""
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.forms import Form
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -24,11 +28,13 @@ from buyers.services import (
 )
 from buyers.services.outcomes import TRANSITIONS
 from marketplace.errors import ApplicationError, NotFound
+from marketplace.forms import RowForm
 from marketplace.models import AccessChannel, BillingModel, Outcome, Sale, SaleStatus
 from marketplace.selectors.segments import active_segment_list
 from marketplace.web.access import organization_required, render_page
 
 PAGE_SIZE = 50
+INVALID = 400  # a refused form, the field's or the service's refusal alike
 EVENT_LABELS = {
     "purchased": gettext_lazy("Bought"),
     "outcome": gettext_lazy("Outcome changed"),
@@ -50,12 +56,16 @@ def _purchase(request: HttpRequest, sale_id: str) -> Sale:
         raise Http404(_("No such purchase.")) from None
 
 
-def _decorate(sale: Sale) -> Sale:
-    """What the page may offer for this purchase."""
+def _decorate(sale: Sale, failed: Form | None = None) -> Sale:
+    """What the page may offer for this purchase, with the forms of its row (``failed``
+    in place of a blank one when this purchase's submission was refused)."""
     sale.next_outcomes = sorted(TRANSITIONS[sale.outcome])
     sale.can_report_action = sale.status == SaleStatus.PENDING_ACTION or (
         sale.status == SaleStatus.DELIVERED and sale.converted_at is None
     )
+    sale.outcome_form = OutcomeForm.pick(sale.pk, failed)
+    sale.outcome_form.offer(sale.next_outcomes)
+    sale.action_form = ActionForm.pick(sale.pk, failed)
     return sale
 
 
@@ -78,17 +88,23 @@ def _reveal(request: HttpRequest, sales: list[Sale]) -> None:
     )
 
 
-@organization_required
-@require_GET
-def purchase_list(request: HttpRequest) -> HttpResponse:
+def _url(path: str, query: QueryDict) -> str:
+    return f"{path}?{query.urlencode()}" if query else path
+
+
+def _list_page(
+    request: HttpRequest, query: QueryDict, *, failed: Form | None = None, status: int = 200
+) -> HttpResponse | None:
     buyer = _buyer(request)
     try:
-        filters = purchase_filters_clean(request.GET)
+        filters = purchase_filters_clean(query)
     except ApplicationError:
         filters = {}
     paginator = Paginator(buyer_purchases(buyer=buyer, **filters), PAGE_SIZE)
-    page = paginator.get_page(request.GET.get("page"))
-    purchases = [_decorate(sale) for sale in page.object_list]
+    page = paginator.get_page(query.get("page"))
+    purchases = [_decorate(sale, failed) for sale in page.object_list]
+    if failed is not None and all(str(sale.pk) != failed.row_id for sale in purchases):
+        return None  # the refused purchase is not on this page: its own page says why
     _reveal(request, purchases)
     return render_page(
         request,
@@ -100,15 +116,22 @@ def purchase_list(request: HttpRequest) -> HttpResponse:
             "statuses": SaleStatus.choices,
             "billing_models": BillingModel.choices,
             "segments": active_segment_list(),
-            "outcome_form": OutcomeForm(),
+            "here": _url(reverse("buyers:purchase_list"), query),
         },
+        status=status,
     )
 
 
 @organization_required
 @require_GET
-def purchase_detail(request: HttpRequest, sale_id: str) -> HttpResponse:
-    sale = _decorate(_purchase(request, sale_id))
+def purchase_list(request: HttpRequest) -> HttpResponse:
+    return _list_page(request, request.GET)
+
+
+def _detail_page(
+    request: HttpRequest, sale: Sale, *, failed: Form | None = None, status: int = 200
+) -> HttpResponse:
+    sale = _decorate(sale, failed)
     _reveal(request, [sale])
     return render_page(
         request,
@@ -117,47 +140,59 @@ def purchase_detail(request: HttpRequest, sale_id: str) -> HttpResponse:
             "sale": sale,
             "lead": sale.lead,
             "events": [_event_row(event) for event in sale.events.select_related("actor")],
-            "outcome_form": OutcomeForm(),
-            "action_form": ActionForm(),
+            "here": reverse("buyers:purchase_detail", kwargs={"sale_id": sale.pk}),
         },
+        status=status,
     )
 
 
-def _back(request: HttpRequest, sale: Sale | None = None) -> HttpResponse:
-    # The page the form was on (the catalog, the list), when it is this site's.
+@organization_required
+@require_GET
+def purchase_detail(request: HttpRequest, sale_id: str) -> HttpResponse:
+    return _detail_page(request, _purchase(request, sale_id))
+
+
+def _origin(request: HttpRequest) -> str:
+    """The page the form was on (the catalog, the list), when it is this site's."""
     target = request.POST.get("next") or request.META.get("HTTP_REFERER", "")
     if target and url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
-        return redirect(target)
-    if sale is not None:
-        return redirect("buyers:purchase_detail", sale_id=sale.pk)
-    return redirect("buyers:purchase_list")
+        return target
+    return ""
 
 
-def _form_errors(request: HttpRequest, form) -> None:
-    for problems in form.errors.values():
-        for problem in problems:
-            messages.error(request, problem)
+def _back(request: HttpRequest, sale: Sale) -> HttpResponse:
+    target = _origin(request)
+    return redirect(target) if target else redirect("buyers:purchase_detail", sale_id=sale.pk)
+
+
+def _refused(request: HttpRequest, sale: Sale, form: Form) -> HttpResponse:
+    """The page the form was on again, the refused form in its row with its errors."""
+    origin = urlsplit(_origin(request))
+    if origin.path == reverse("buyers:purchase_list"):
+        page = _list_page(request, QueryDict(origin.query), failed=form, status=INVALID)
+        if page is not None:
+            return page
+    return _detail_page(request, sale, failed=form, status=INVALID)
 
 
 def _change_purchase(
-    request: HttpRequest, sale_id: str, form_class, change, done: str
+    request: HttpRequest, sale_id: str, form_class: type[RowForm], change, done: str
 ) -> HttpResponse:
     """A form on a purchase: shape checked by the form, the rules by the service
-    (``change(sale, cleaned_data)``); either's refusal comes back as a message."""
+    (``change(sale, cleaned_data)``); either's refusal is shown beside the field."""
     sale = _purchase(request, sale_id)
-    form = form_class(request.POST)
-    if not form.is_valid():
-        _form_errors(request, form)
-        return _back(request, sale)
-    try:
-        change(sale, form.cleaned_data)
-    except ApplicationError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, done)
-    return _back(request, sale)
+    form = form_class.for_row(sale.pk, request.POST)
+    if form.is_valid():
+        try:
+            change(sale, form.cleaned_data)
+        except ApplicationError as error:
+            form.add_service_error(error)
+        else:
+            messages.success(request, done)
+            return _back(request, sale)
+    return _refused(request, sale, form)
 
 
 @organization_required
@@ -198,23 +233,28 @@ def purchase_action(request: HttpRequest, sale_id: str) -> HttpResponse:
 @organization_required
 @require_POST
 def purchase_buy(request: HttpRequest, lead_id: str) -> HttpResponse:
-    """The catalog's buy button: buys, then shows the purchase (whose page logs the reveal)."""
+    """The catalog's buy button without JavaScript: buys, then shows the purchase (whose
+    page logs the reveal); a refusal is shown on a page of its own, in the buy form."""
     buyer = _buyer(request)
     form = BuyForm(request.POST)
-    if not form.is_valid():
-        _form_errors(request, form)
-        return _back(request)
-    try:
-        sale = purchase_create(
-            buyer=buyer,
-            lead_id=lead_id,
-            billing_model=form.cleaned_data["billing_model"],
-            user=request.user,
-        )
-    except NotFound:
-        raise Http404(_("No such lead.")) from None
-    except ApplicationError as error:
-        messages.error(request, error.message)
-        return _back(request)
-    messages.success(request, _("Lead bought."))
-    return redirect("buyers:purchase_detail", sale_id=sale.pk)
+    if form.is_valid():
+        try:
+            sale = purchase_create(
+                buyer=buyer,
+                lead_id=lead_id,
+                billing_model=form.cleaned_data["billing_model"],
+                user=request.user,
+            )
+        except NotFound:
+            raise Http404(_("No such lead.")) from None
+        except ApplicationError as error:
+            form.add_service_error(error)
+        else:
+            messages.success(request, _("Lead bought."))
+            return redirect("buyers:purchase_detail", sale_id=sale.pk)
+    return render_page(
+        request,
+        "buyers/buy.html",
+        {"form": form, "lead_id": lead_id, "back_url": _origin(request)},
+        status=INVALID,
+    )

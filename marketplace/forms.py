@@ -24,6 +24,27 @@ class ServiceErrorsMixin:
             self.add_error(None, error.message)
 
 
+class RowForm(ServiceErrorsMixin, forms.Form):
+    """A form repeated on each row of a list page (one purchase, one payout…): its ids
+    carry the row's id so the rows' labels and errors stay apart, and the row whose
+    submission failed gets the bound form back with its errors in place."""
+
+    row_id = ""
+
+    @classmethod
+    def for_row(cls, row_id: object, data=None, files=None, **kwargs):
+        form = cls(data, files, auto_id=f"%s-{row_id}", **kwargs)
+        form.row_id = str(row_id)
+        return form
+
+    @classmethod
+    def pick(cls, row_id: object, failed: forms.Form | None, **kwargs):
+        """``failed`` when it is this row's form, else a blank one for the row."""
+        if isinstance(failed, cls) and failed.row_id == str(row_id):
+            return failed
+        return cls.for_row(row_id, **kwargs)
+
+
 class OrganizationCreateForm(ServiceErrorsMixin, forms.Form):
     name = forms.CharField(
         label=_("Organization name"),

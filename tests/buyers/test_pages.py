@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from buyers.services import purchase_create
@@ -13,6 +15,7 @@ from marketplace.models import (
     SaleStatus,
 )
 from tests.buyers.helpers import balances, fund, ledger_keys, make_lead
+from tests.form_errors import field_error, form_errors
 
 pytestmark = pytest.mark.django_db
 
@@ -72,23 +75,67 @@ def test_outcome_form_moves_the_outcome(buyer_a, cpa_sale):
 
 
 @pytest.mark.parametrize(
-    "data",
+    ("data", "field", "expected"),
     [
-        {"outcome": "refused"},
-        {"outcome": "converted"},
-        {"outcome": "qualified"},  # not from "new"
-        {"outcome": "refused", "outcome_reason": "x" * 501},
-        {},
+        ({"outcome": "refused"}, "outcome_reason", "Required when the outcome is “refused”."),
+        ({"outcome": "converted"}, "outcome", "Select a valid choice."),
+        ({"outcome": "refused", "outcome_reason": "x" * 501}, "outcome_reason", "at most 500"),
+        ({}, "outcome", "This field is required."),
     ],
 )
-def test_bad_outcome_forms_change_nothing_and_say_why(buyer_a, cpa_sale, data):
+def test_bad_outcome_forms_change_nothing_and_say_why_beside_the_field(
+    buyer_a, cpa_sale, data, field, expected
+):
     response = buyer_a.browser().post(
-        f"/buyers/purchases/{cpa_sale.pk}/outcome/", data, follow=True
+        f"/buyers/purchases/{cpa_sale.pk}/outcome/", {**data, "next": "/buyers/purchases/"}
     )
 
-    assert response.status_code == 200
-    assert messages_of(response)
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert expected in field_error(page, f"{field}-{cpa_sale.pk}")
+    assert "Jadwiga" in page  # the purchases list again, not a bare error
+    assert not messages_of(response)
     assert Sale.objects.get(pk=cpa_sale.pk).outcome == Outcome.NEW
+
+
+def test_a_refused_outcome_keeps_what_the_buyer_typed(buyer_a, cpa_sale):
+    response = buyer_a.browser().post(
+        f"/buyers/purchases/{cpa_sale.pk}/outcome/",
+        {"outcome": "refused", "outcome_reason": "x" * 501, "next": "/buyers/purchases/"},
+    )
+
+    page = response.content.decode()
+    assert f'value="{"x" * 501}"' in page
+    assert '<option value="refused" selected>' in page
+    # the form posts back to the page it came from, not to itself
+    assert 'name="next" value="/buyers/purchases/"' in page
+
+
+def test_an_outcome_the_purchase_does_not_allow_is_explained_in_its_form(buyer_a, cpa_sale):
+    response = buyer_a.browser().post(
+        f"/buyers/purchases/{cpa_sale.pk}/outcome/", {"outcome": "qualified"}
+    )
+
+    assert response.status_code == 400
+    assert "Jadwiga" in response.content.decode()  # the purchase's own page
+    assert "qualified" in " ".join(form_errors(response.content.decode())).lower()
+    assert Sale.objects.get(pk=cpa_sale.pk).outcome == Outcome.NEW
+
+
+def test_an_outcome_error_on_the_list_is_in_that_purchases_row_only(
+    buyer_a, buyer, supplier, cpa_sale
+):
+    other = purchase_create(buyer=buyer, lead_id=make_lead(supplier).pk, billing_model="cpl")
+
+    response = buyer_a.browser().post(
+        f"/buyers/purchases/{cpa_sale.pk}/outcome/?",
+        {"outcome": "refused", "next": "/buyers/purchases/?billing_model="},
+    )
+
+    page = response.content.decode()
+    assert field_error(page, f"outcome_reason-{cpa_sale.pk}")
+    assert f"outcome_reason-{other.pk}_errors" not in page
+    assert page.count('class="errorlist"') == 1
 
 
 def test_report_action_button_charges_the_reserve(buyer_a, buyer, cpa_sale):
@@ -105,22 +152,44 @@ def test_report_action_button_charges_the_reserve(buyer_a, buyer, cpa_sale):
 def test_purchases_page_asks_for_the_reference_of_the_action(buyer_a, cpa_sale):
     page = buyer_a.browser().get("/buyers/purchases/").content.decode()
 
-    assert f'<label class="visually-hidden" for="action-ref-{cpa_sale.pk}">' in page
-    assert f'name="external_ref" id="action-ref-{cpa_sale.pk}" maxlength="128"' in page
+    assert f'<label for="external_ref-{cpa_sale.pk}" class="visually-hidden">' in page
+    assert f'id="external_ref-{cpa_sale.pk}"' in page
 
 
-@pytest.mark.parametrize("reference", ["x" * 129, "LOAN\x00-7"])
-def test_bad_action_reference_is_refused_and_nothing_is_charged(
-    buyer_a, buyer, cpa_sale, reference
+@pytest.mark.parametrize(
+    ("reference", "expected"),
+    [("x" * 129, "at most 128 characters"), ("LOAN\x00-7", "Null characters are not allowed.")],
+)
+def test_bad_action_reference_is_refused_beside_the_field_and_nothing_is_charged(
+    buyer_a, buyer, cpa_sale, reference, expected
 ):
     response = buyer_a.browser().post(
-        f"/buyers/purchases/{cpa_sale.pk}/action/", {"external_ref": reference}, follow=True
+        f"/buyers/purchases/{cpa_sale.pk}/action/",
+        {"external_ref": reference, "next": f"/buyers/purchases/{cpa_sale.pk}/"},
     )
 
-    assert response.status_code == 200
-    assert any(m.level_tag == "error" for m in response.context["messages"])
+    assert response.status_code == 400
+    assert expected in field_error(response.content.decode(), f"external_ref-{cpa_sale.pk}")
     sale = Sale.objects.get(pk=cpa_sale.pk)
     assert (sale.status, sale.action_external_ref) == (SaleStatus.PENDING_ACTION, "")
+    assert balances(buyer)["reserved"] == cpa_sale.price_cents
+
+
+def test_an_action_after_its_window_is_refused_in_the_form(buyer_a, buyer, cpa_sale):
+    Sale.objects.filter(pk=cpa_sale.pk).update(
+        action_deadline=cpa_sale.purchased_at - timedelta(seconds=1)
+    )
+
+    response = buyer_a.browser().post(
+        f"/buyers/purchases/{cpa_sale.pk}/action/",
+        {"external_ref": "LOAN-8", "next": "/buyers/purchases/"},
+    )
+
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert form_errors(page)
+    assert 'value="LOAN-8"' in page
+    assert Sale.objects.get(pk=cpa_sale.pk).status == SaleStatus.PENDING_ACTION
     assert balances(buyer)["reserved"] == cpa_sale.price_cents
 
 
@@ -155,7 +224,7 @@ def test_buy_button_buys_and_shows_the_purchase(buyer_a, buyer, supplier):
         (100_00, {}, "required"),
     ],
 )
-def test_buy_button_refusals_go_back_with_a_message(
+def test_buy_button_refusals_are_shown_in_the_buy_form(
     buyer_a, buyer, supplier, funds, data, expected
 ):
     if funds:
@@ -163,10 +232,20 @@ def test_buy_button_refusals_go_back_with_a_message(
     lead = make_lead(supplier)
     keys = ledger_keys()
 
-    response = buyer_a.browser().post(f"/buyers/leads/{lead.pk}/buy/", data, follow=True)
+    response = buyer_a.browser().post(
+        f"/buyers/leads/{lead.pk}/buy/", {**data, "next": "/marketplace/?segment=loans"}
+    )
 
-    assert response.status_code == 200
-    assert any(expected in message for message in messages_of(response))
+    assert response.status_code == 400
+    page = response.content.decode()
+    if "billing_model" in data and data["billing_model"] == "cpl":
+        assert expected in " ".join(form_errors(page))
+        assert '<option value="cpl" selected>' in page
+    else:
+        assert expected in field_error(page, "id_billing_model")
+    assert f'action="/buyers/leads/{lead.pk}/buy/"' in page
+    assert 'href="/marketplace/?segment=loans"' in page
+    assert not messages_of(response)
     assert not Sale.objects.exists()
     assert ledger_keys() == keys
 
