@@ -2,8 +2,11 @@
 
 Phones: parsed with the lead's country as the default region, so the local
 ways of writing them work (``8 (916) 123-45-67`` in RU, ``0721 234 567`` in
-RO, ``601 234 567`` in PL), stored as E.164. Emails: checked for syntax
-without any network look-up, stored lowercased.
+RO, ``601 234 567`` in PL), stored as E.164. Valid phones of the common shapes
+(ASCII digits with spaces, dashes, dots or parentheses, national or with ``+``)
+are answered by ``suppliers.intake.phones.e164`` from phonenumbers' own
+metadata, with exactly its answer; everything else goes through phonenumbers.
+Emails: checked for syntax without any network look-up, stored lowercased.
 
 Most addresses are plain ASCII (``name.surname@mail.example.com``): those a
 strict pattern accepts are answered without email-validator, with exactly its
@@ -19,6 +22,8 @@ import email_validator
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
+from suppliers.intake.phones import e164
+
 MAX_PHONE_LENGTH = 32
 MAX_EMAIL_LENGTH = 254
 
@@ -32,6 +37,9 @@ def normalize_phone(raw: str, *, country: str) -> str:
         raise NormalizationError(
             f"too long to be a phone number (at most {MAX_PHONE_LENGTH} characters)"
         )
+    fast = e164(raw, country)
+    if fast is not None:
+        return fast
     try:
         number = phonenumbers.parse(raw, country)
     except phonenumbers.NumberParseException:
