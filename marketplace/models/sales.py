@@ -45,11 +45,18 @@ class Sale(models.Model):
     """One lead sold to one buyer, with the terms stamped at purchase."""
 
     id = models.UUIDField(primary_key=True, default=new_id, editable=False)
-    lead = models.ForeignKey(Lead, on_delete=models.PROTECT, related_name="sales")
-    buyer = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="purchases")
+    # No single-column index on lead, buyer or supplier: sale_one_per_buyer (lead, buyer),
+    # sale_buyer_recent and sale_supplier_recent start with them and serve the same
+    # look-ups (foreign-key checks included); each index is one more entry per purchase.
+    lead = models.ForeignKey(Lead, on_delete=models.PROTECT, related_name="sales", db_index=False)
+    buyer = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="purchases", db_index=False
+    )
     # Copied from the lead so the buyer's person-dedup and the supplier's
     # statistics are one index scan, without joining leads.
-    supplier = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="sales_made")
+    supplier = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="sales_made", db_index=False
+    )
     segment = models.ForeignKey(Segment, on_delete=models.PROTECT, related_name="sales")
     phone_index = models.CharField(max_length=64, blank=True, default="")
     email_index = models.CharField(max_length=64, blank=True, default="")
@@ -132,13 +139,24 @@ class SaleEvent(models.Model):
     from_status = models.CharField(max_length=16, blank=True, default="")
     to_status = models.CharField(max_length=16, blank=True, default="")
     data = models.JSONField(default=dict, blank=True)
+    # Indexed only where set (a user's deletion finds its events): most events have none.
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
         ordering = ["created_at", "id"]
+        indexes = [
+            models.Index(
+                fields=["actor"], name="saleevent_actor", condition=models.Q(actor__isnull=False)
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} on {self.sale_id}"
@@ -154,23 +172,41 @@ class PersonalDataAccess(models.Model):
     """Each reveal of a lead's personal data: who, when, which lead, how."""
 
     id = models.UUIDField(primary_key=True, default=new_id, editable=False)
-    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="accesses")
+    # access_lead_recent starts with the lead: no index of its own.
+    lead = models.ForeignKey(
+        Lead, on_delete=models.CASCADE, related_name="accesses", db_index=False
+    )
     sale = models.ForeignKey(
         Sale, on_delete=models.CASCADE, null=True, blank=True, related_name="accesses"
     )
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    # A reveal is made by a user or through an API key, seldom both: each is indexed
+    # only where set (the deletion of a user or a key finds its rows).
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
     )
     api_key = models.ForeignKey(
-        ApiKey, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        ApiKey, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", db_index=False
     )
     channel = models.CharField(max_length=8, choices=AccessChannel.choices)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["lead", "-created_at"], name="access_lead_recent")]
+        indexes = [
+            models.Index(fields=["lead", "-created_at"], name="access_lead_recent"),
+            models.Index(
+                fields=["user"], name="access_user", condition=models.Q(user__isnull=False)
+            ),
+            models.Index(
+                fields=["api_key"], name="access_api_key", condition=models.Q(api_key__isnull=False)
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.channel} reveal of {self.lead_id}"
