@@ -44,6 +44,23 @@ class RowForm(ServiceErrorsMixin, forms.Form):
             return failed
         return cls.for_row(row_id, **kwargs)
 
+    @classmethod
+    def refused(cls, row_id: object, error: ApplicationError):
+        """The form of a bare button (no fields) whose service said no: the error on top."""
+        form = cls.for_row(row_id, {})
+        form.is_valid()
+        form.add_service_error(error)
+        return form
+
+    @staticmethod
+    def unplaced(failed: RowForm | None, row_ids) -> RowForm | None:
+        """``failed`` when none of the page's rows is its own (the row left the list
+        meanwhile, e.g. another moderator decided it): the page shows its errors above
+        the list instead."""
+        if failed is None or failed.row_id in {str(row_id) for row_id in row_ids}:
+            return None
+        return failed
+
 
 class OrganizationCreateForm(ServiceErrorsMixin, forms.Form):
     name = forms.CharField(

@@ -6,7 +6,7 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from marketplace.forms import ServiceErrorsMixin
+from marketplace.forms import RowForm, ServiceErrorsMixin
 from quality.models import DisputeDecision
 from quality.services.evidence import NOTE_MAX_CHARS
 
@@ -41,16 +41,24 @@ class ReturnRequestForm(ServiceErrorsMixin, _Evidence):
         self.fields["reason"].choices = [(r["code"], r["label"]) for r in reasons]
 
 
-class ContestForm(ServiceErrorsMixin, _Evidence):
+class ContestForm(RowForm, _Evidence):
+    """The supplier's answer in a return's row of the returns page."""
+
     comment = forms.CharField(
         label=_("Why the lead is good"),
         max_length=settings.QUALITY_RETURN_COMMENT_MAX_CHARS,
-        widget=forms.Textarea(attrs={"rows": 3}),
+        widget=forms.Textarea(attrs={"rows": 2, "placeholder": _("Why the lead is good")}),
     )
     field_order = ["comment", "evidence_note", "evidence_file"]
 
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        note = self.fields["evidence_note"]
+        note.widget = forms.TextInput(attrs={"placeholder": _("Call log (optional)")})
+        note.widget.attrs["maxlength"] = str(NOTE_MAX_CHARS)
 
-class ResolveForm(ServiceErrorsMixin, forms.Form):
+
+class ResolveForm(RowForm):
     decision = forms.ChoiceField(label=_("Decision"), choices=DisputeDecision.choices)
     note = forms.CharField(
         label=_("Note"), required=False, max_length=settings.QUALITY_RETURN_COMMENT_MAX_CHARS

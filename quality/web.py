@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from billing.web import staff_required
 from marketplace.errors import ApplicationError, NotFound
+from marketplace.forms import RowForm
 from marketplace.money import format_cents
 from marketplace.web.access import organization_required, render_page
 from quality.buyer_record import buyer_record_text
@@ -46,6 +47,8 @@ from quality.services.standing import (
     supplier_suspend,
 )
 
+INVALID = 400  # a refused form, the field's or the service's refusal alike
+
 
 def _id(value: str, what: str):
     try:
@@ -54,27 +57,22 @@ def _id(value: str, what: str):
         raise Http404(what) from None
 
 
-def _first_error(form) -> str:
-    for errors in form.errors.values():
-        return str(errors[0])
-    return _("Check the form.")
-
-
 # --- both sides: returns --------------------------------------------------------------
+
+
+def _returns_page(
+    request: HttpRequest, *, failed: ContestForm | None = None, status: int = 200
+) -> HttpResponse:
+    returns = list(organization_returns(organization=request.organization)[:100])
+    for ret in returns:
+        ret.contest_form = ContestForm.pick(ret.pk, failed)
+    return render_page(request, "quality/returns.html", {"returns": returns}, status=status)
 
 
 @organization_required
 @require_GET
 def return_list(request: HttpRequest) -> HttpResponse:
-    organization = request.organization
-    return render_page(
-        request,
-        "quality/returns.html",
-        {
-            "returns": list(organization_returns(organization=organization)[:100]),
-            "contest_form": ContestForm(),
-        },
-    )
+    return _returns_page(request)
 
 
 @organization_required
@@ -111,7 +109,7 @@ def return_request_view(request: HttpRequest, sale_id: str) -> HttpResponse:
                     _("Return requested: %(status)s.") % {"status": ret.get_status_display()},
                 )
                 return redirect("quality:return_list")
-        status = 400
+        status = INVALID
     return render_page(
         request, "quality/return_request.html", {"sale": sale, "form": form}, status=status
     )
@@ -122,8 +120,11 @@ def _supplier_only(request: HttpRequest) -> None:
         raise PermissionDenied(_("Only the supplier answers a return."))
 
 
-def _accept_confirmation(request: HttpRequest, return_id: str) -> HttpResponse:
-    """Accepting refunds the buyer at once and for good: the page asks first."""
+def _accept_confirmation(
+    request: HttpRequest, return_id: str, *, refused: RowForm | None = None
+) -> HttpResponse:
+    """Accepting refunds the buyer at once and for good: the page asks first (and says,
+    in its form, why accepting was refused)."""
     organization = request.organization
     ret = (
         organization_returns(organization=organization)
@@ -132,7 +133,7 @@ def _accept_confirmation(request: HttpRequest, return_id: str) -> HttpResponse:
     )
     if ret is None:
         raise Http404(_("No such return."))
-    if ret.status != ReturnStatus.REQUESTED:
+    if refused is None and ret.status != ReturnStatus.REQUESTED:
         messages.info(request, _("This return was already answered."))
         return redirect("quality:return_list")
     return render_page(
@@ -152,7 +153,9 @@ def _accept_confirmation(request: HttpRequest, return_id: str) -> HttpResponse:
             },
             "action": _("Accept the return"),
             "cancel_url": reverse("quality:return_list"),
+            "form": refused,
         },
+        status=200 if refused is None else INVALID,
     )
 
 
@@ -169,9 +172,8 @@ def return_accept_view(request: HttpRequest, return_id: str) -> HttpResponse:
     except NotFound:
         raise Http404(_("No such return.")) from None
     except ApplicationError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, _("Return accepted; the buyer is refunded."))
+        return _accept_confirmation(request, return_id, refused=RowForm.refused(return_id, error))
+    messages.success(request, _("Return accepted; the buyer is refunded."))
     return redirect("quality:return_list")
 
 
@@ -182,26 +184,25 @@ def return_contest_view(request: HttpRequest, return_id: str) -> HttpResponse:
     pk = _id(return_id, "return")
     if supplier_return(supplier=request.organization, return_id=pk) is None:
         raise Http404(_("No such return."))
-    form = ContestForm(request.POST, request.FILES)
-    if not form.is_valid():
-        messages.error(request, _first_error(form))
-        return redirect("quality:return_list")
-    try:
-        return_contest(
-            supplier=request.organization,
-            return_id=pk,
-            comment=form.cleaned_data["comment"],
-            evidence_note=form.cleaned_data["evidence_note"],
-            evidence_file=form.cleaned_data["evidence_file"],
-            user=request.user,
-        )
-    except NotFound:
-        raise Http404(_("No such return.")) from None
-    except ApplicationError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, _("Return contested; a moderator will decide."))
-    return redirect("quality:return_list")
+    form = ContestForm.for_row(pk, request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            return_contest(
+                supplier=request.organization,
+                return_id=pk,
+                comment=form.cleaned_data["comment"],
+                evidence_note=form.cleaned_data["evidence_note"],
+                evidence_file=form.cleaned_data["evidence_file"],
+                user=request.user,
+            )
+        except NotFound:
+            raise Http404(_("No such return.")) from None
+        except ApplicationError as error:
+            form.add_service_error(error)
+        else:
+            messages.success(request, _("Return contested; a moderator will decide."))
+            return redirect("quality:return_list")
+    return _returns_page(request, failed=form, status=INVALID)
 
 
 @require_GET
@@ -232,9 +233,9 @@ def evidence_download(request: HttpRequest, evidence_id: str) -> HttpResponse:
 # --- moderators: disputes and standing ---------------------------------------------------
 
 
-@staff_required
-@require_GET
-def dispute_queue_view(request: HttpRequest) -> HttpResponse:
+def _dispute_queue_page(
+    request: HttpRequest, *, failed: ResolveForm | None = None, status: int = 200
+) -> HttpResponse:
     disputes = list(dispute_queue()[:50])
     buyers = buyer_records({d.ret.buyer_id for d in disputes})
     suppliers = supplier_records({d.ret.supplier_id for d in disputes})
@@ -245,38 +246,49 @@ def dispute_queue_view(request: HttpRequest) -> HttpResponse:
             "buyer_record": buyers[d.ret.buyer_id],
             "supplier_record": suppliers[d.ret.supplier_id],
             "grounds": buyer_record_text(d.grounds),
+            "form": ResolveForm.pick(d.pk, failed),
         }
         for d in disputes
     ]
     return render_page(
         request,
         "quality/dispute_queue.html",
-        {"items": items, "recent": recently_resolved_disputes(), "form": ResolveForm()},
+        {
+            "items": items,
+            "recent": recently_resolved_disputes(),
+            "unplaced": RowForm.unplaced(failed, [d.pk for d in disputes]),
+        },
+        status=status,
     )
+
+
+@staff_required
+@require_GET
+def dispute_queue_view(request: HttpRequest) -> HttpResponse:
+    return _dispute_queue_page(request)
 
 
 @staff_required
 @require_POST
 def dispute_resolve_view(request: HttpRequest, dispute_id: str) -> HttpResponse:
     pk = _id(dispute_id, "dispute")
-    form = ResolveForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _first_error(form))
-        return redirect("quality:dispute_queue")
-    try:
-        dispute_resolve(
-            dispute_id=pk,
-            moderator=request.user,
-            decision=form.cleaned_data["decision"],
-            note=form.cleaned_data["note"],
-        )
-    except NotFound:
-        raise Http404(_("No such dispute.")) from None
-    except ApplicationError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, _("Dispute resolved; both sides are told by email."))
-    return redirect("quality:dispute_queue")
+    form = ResolveForm.for_row(pk, request.POST)
+    if form.is_valid():
+        try:
+            dispute_resolve(
+                dispute_id=pk,
+                moderator=request.user,
+                decision=form.cleaned_data["decision"],
+                note=form.cleaned_data["note"],
+            )
+        except NotFound:
+            raise Http404(_("No such dispute.")) from None
+        except ApplicationError as error:
+            form.add_service_error(error)
+        else:
+            messages.success(request, _("Dispute resolved; both sides are told by email."))
+            return redirect("quality:dispute_queue")
+    return _dispute_queue_page(request, failed=form, status=INVALID)
 
 
 def _supplier_or_404(supplier_id: str):
@@ -286,10 +298,9 @@ def _supplier_or_404(supplier_id: str):
     return supplier
 
 
-@staff_required
-@require_GET
-def supplier_standing_view(request: HttpRequest, supplier_id: str) -> HttpResponse:
-    supplier = _supplier_or_404(supplier_id)
+def _standing_page(
+    request: HttpRequest, supplier, *, form: StandingForm | None = None, status: int = 200
+) -> HttpResponse:
     return render_page(
         request,
         "quality/supplier_standing.html",
@@ -300,9 +311,30 @@ def supplier_standing_view(request: HttpRequest, supplier_id: str) -> HttpRespon
             "events": standing_history(supplier=supplier),
             "flags": open_flags(organization=supplier),
             "held_leads": held_lead_count(supplier=supplier),
-            "form": StandingForm(),
+            "form": form or StandingForm(),
         },
+        status=status,
     )
+
+
+@staff_required
+@require_GET
+def supplier_standing_view(request: HttpRequest, supplier_id: str) -> HttpResponse:
+    return _standing_page(request, _supplier_or_404(supplier_id))
+
+
+def _standing_apply(supplier, moderator, action: str, reason: str) -> int | None:
+    """The standing service ``action`` names; "release" answers how many leads it freed."""
+    common = {"supplier_id": supplier.pk, "moderator": moderator, "reason": reason}
+    if action == "suspend":
+        supplier_suspend(**common)
+    elif action == "reinstate":
+        supplier_reinstate(**common)
+    elif action in ("hold", "unhold"):
+        supplier_hold_set(**common, hold=action == "hold")
+    else:
+        return held_leads_release(**common)
+    return None
 
 
 @staff_required
@@ -310,26 +342,19 @@ def supplier_standing_view(request: HttpRequest, supplier_id: str) -> HttpRespon
 def supplier_standing_action(request: HttpRequest, supplier_id: str) -> HttpResponse:
     supplier = _supplier_or_404(supplier_id)
     form = StandingForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _first_error(form))
-        return redirect("quality:supplier_standing", supplier_id=supplier.pk)
-    action, reason = form.cleaned_data["action"], form.cleaned_data["reason"]
-    common = {"supplier_id": supplier.pk, "moderator": request.user, "reason": reason}
-    try:
-        if action == "suspend":
-            supplier_suspend(**common)
-        elif action == "reinstate":
-            supplier_reinstate(**common)
-        elif action in ("hold", "unhold"):
-            supplier_hold_set(**common, hold=action == "hold")
+    if form.is_valid():
+        try:
+            count = _standing_apply(
+                supplier, request.user, form.cleaned_data["action"], form.cleaned_data["reason"]
+            )
+        except ApplicationError as error:
+            form.add_service_error(error)
         else:
-            count = held_leads_release(**common)
-            messages.info(request, _("%(count)d held leads released.") % {"count": count})
-    except ApplicationError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, _("Done."))
-    return redirect("quality:supplier_standing", supplier_id=supplier.pk)
+            if count is not None:
+                messages.info(request, _("%(count)d held leads released.") % {"count": count})
+            messages.success(request, _("Done."))
+            return redirect("quality:supplier_standing", supplier_id=supplier.pk)
+    return _standing_page(request, supplier, form=form, status=INVALID)
 
 
 # --- ratings ---------------------------------------------------------------------------

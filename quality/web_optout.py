@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from billing.web import staff_required
 from marketplace.errors import ApplicationError, NotFound
+from marketplace.forms import RowForm
 from marketplace.web.access import render_page
 from quality.forms import OptOutForm
 from quality.selectors import optout_queue
@@ -73,27 +74,39 @@ def optout_confirm_view(request: HttpRequest, token: str) -> HttpResponse:
     return render_page(request, "quality/optout_confirm.html", {"done": optout})
 
 
+def _queue_page(
+    request: HttpRequest, *, failed: RowForm | None = None, status: int = 200
+) -> HttpResponse:
+    requests = list(optout_queue()[:100])
+    for item in requests:
+        item.process_form = RowForm.pick(item.pk, failed)
+    return render_page(
+        request,
+        "quality/optout_queue.html",
+        {"requests": requests, "unplaced": RowForm.unplaced(failed, [r.pk for r in requests])},
+        status=status,
+    )
+
+
 @staff_required
 @require_GET
 def optout_queue_view(request: HttpRequest) -> HttpResponse:
-    return render_page(request, "quality/optout_queue.html", {"requests": optout_queue()[:100]})
+    return _queue_page(request)
 
 
 @staff_required
 @require_POST
 def optout_process_view(request: HttpRequest, request_id: str) -> HttpResponse:
     try:
-        done = optout_process(
-            request_id=object_id(request_id, what="request"), moderator=request.user
-        )
+        pk = object_id(request_id, what="request")
+        done = optout_process(request_id=pk, moderator=request.user)
     except NotFound:
         raise Http404(_("No such request.")) from None
     except ApplicationError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(
-            request,
-            _("Erased %(leads)d leads; %(buyers)d buyers asked to erase theirs.")
-            % {"leads": done.leads_wiped, "buyers": done.buyers_told},
-        )
+        return _queue_page(request, failed=RowForm.refused(pk, error), status=400)
+    messages.success(
+        request,
+        _("Erased %(leads)d leads; %(buyers)d buyers asked to erase theirs.")
+        % {"leads": done.leads_wiped, "buyers": done.buyers_told},
+    )
     return redirect("quality:optout_queue")
