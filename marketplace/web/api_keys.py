@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from marketplace.errors import ApplicationError
-from marketplace.forms import ApiKeyForm
+from marketplace.forms import ApiKeyForm, RowForm
 from marketplace.selectors.organizations import organization_api_key, organization_api_keys
 from marketplace.services.api_keys import IssuedApiKey, api_key_create, api_key_revoke
 from marketplace.web.access import organization_required, render_page
@@ -69,14 +69,15 @@ def api_key_revoke_view(request: HttpRequest, pk: str) -> HttpResponse:
     api_key = organization_api_key(organization=request.organization, api_key_id=pk)
     if api_key is None:
         raise Http404
+    refused = None
     if request.method == "POST":
         try:
             api_key_revoke(api_key=api_key)
         except ApplicationError as error:
-            messages.error(request, error.message)
+            refused = RowForm.refused(api_key.pk, error)
         else:
             messages.success(request, _("The key “%(name)s” is revoked.") % {"name": api_key.name})
-        return redirect("api_key_list")
+            return redirect("api_key_list")
     return render_page(
         request,
         "marketplace/confirm.html",
@@ -89,5 +90,7 @@ def api_key_revoke_view(request: HttpRequest, pk: str) -> HttpResponse:
             % {"prefix": api_key.prefix},
             "action": _("Revoke key"),
             "cancel_url": reverse("api_key_list"),
+            "form": refused,
         },
+        status=200 if refused is None else 400,
     )

@@ -18,6 +18,7 @@ from marketplace.forms import (
     OrganizationCreateForm,
     OrganizationSwitchForm,
     OrganizationUpdateForm,
+    RowForm,
 )
 from marketplace.selectors.organizations import (
     membership_of_user,
@@ -90,16 +91,21 @@ def _settings_page(
     *,
     update_form: OrganizationUpdateForm | None = None,
     invitation_form: InvitationForm | None = None,
+    revoke_failed: RowForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
     organization = request.organization
+    invitations = list(organization_open_invitations(organization=organization))
+    for invitation in invitations:
+        invitation.revoke_form = RowForm.pick(invitation.pk, revoke_failed)
     return render_page(
         request,
         "marketplace/organization_settings.html",
         {
             "organization": organization,
             "members": organization_members(organization=organization),
-            "invitations": organization_open_invitations(organization=organization),
+            "invitations": invitations,
+            "revoke_unplaced": RowForm.unplaced(revoke_failed, [i.pk for i in invitations]),
             "update_form": update_form
             or OrganizationUpdateForm(initial={"name": organization.name}),
             "invitation_form": invitation_form or InvitationForm(),
@@ -169,11 +175,11 @@ def invitation_revoke_view(request: HttpRequest, pk: str) -> HttpResponse:
     try:
         invitation_revoke(invitation=invitation, by=request.user)
     except ApplicationError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(
-            request, _("The invitation of %(email)s is withdrawn.") % {"email": invitation.email}
-        )
+        failed = RowForm.refused(invitation.pk, error)
+        return _settings_page(request, revoke_failed=failed, status=INVALID)
+    messages.success(
+        request, _("The invitation of %(email)s is withdrawn.") % {"email": invitation.email}
+    )
     return redirect("organization_settings")
 
 
@@ -183,17 +189,18 @@ def member_remove_view(request: HttpRequest, pk: str) -> HttpResponse:
     membership = organization_member(organization=request.organization, membership_id=pk)
     if membership is None:
         raise Http404
+    refused = None
     if request.method == "POST":
         try:
             member_remove(membership=membership, by=request.user)
         except ApplicationError as error:
-            messages.error(request, error.message)
+            refused = RowForm.refused(membership.pk, error)
         else:
             messages.success(
                 request,
                 _("%(email)s is no longer a member.") % {"email": membership.user.email},
             )
-        return redirect("organization_settings")
+            return redirect("organization_settings")
     return render_page(
         request,
         "marketplace/confirm.html",
@@ -206,5 +213,7 @@ def member_remove_view(request: HttpRequest, pk: str) -> HttpResponse:
             % {"organization": request.organization.name},
             "action": _("Remove member"),
             "cancel_url": reverse("organization_settings"),
+            "form": refused,
         },
+        status=200 if refused is None else INVALID,
     )

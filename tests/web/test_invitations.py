@@ -13,6 +13,7 @@ from marketplace.middleware import SESSION_ORGANIZATION_KEY
 from marketplace.models import Invitation, MemberRole, Membership, User
 from marketplace.services.organizations import invitation_create
 from marketplace.tasks import send_invitation_email
+from tests.form_errors import form_errors
 from tests.web.conftest import PASSWORD, browser, link_in
 
 pytestmark = pytest.mark.django_db
@@ -171,6 +172,27 @@ def test_withdrawn_invitation_is_refused(supplier_a, buyer_a):
     assert not Membership.objects.filter(
         user=buyer_a.user, organization=supplier_a.organization
     ).exists()
+
+
+def test_withdrawing_a_withdrawn_invitation_says_so_on_the_settings_page(supplier_a):
+    invite(supplier_a, "someone@example.com")
+    invite(supplier_a, "other@example.com")
+    other = Invitation.objects.get(email="other@example.com")
+    invitation = Invitation.objects.get(email="someone@example.com")
+    owner = browser(supplier_a.user)
+    owner.post(reverse("invitation_revoke", args=[invitation.pk]))
+    invitation.refresh_from_db()
+    withdrawn_at = invitation.revoked_at
+
+    response = owner.post(reverse("invitation_revoke", args=[invitation.pk]))
+
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert form_errors(page) == ["This invitation is no longer open."]
+    assert "other@example.com" in page  # the settings page, the open invitation still listed
+    invitation.refresh_from_db()
+    other.refresh_from_db()
+    assert (invitation.revoked_at, other.revoked_at) == (withdrawn_at, None)
 
 
 @pytest.mark.parametrize("token", ["nope", "x" * 300, "%00"])
