@@ -6,7 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from billing.models import AccountKind
-from marketplace.forms import ServiceErrorsMixin
+from marketplace.forms import RowForm, ServiceErrorsMixin
 from marketplace.models import Organization
 from marketplace.money import MoneyFormatError, parse_amount
 
@@ -43,12 +43,26 @@ class PayoutRequestForm(ServiceErrorsMixin, forms.Form):
     )
 
 
-class PayoutRejectForm(ServiceErrorsMixin, forms.Form):
-    reason = forms.CharField(label=_("Reason"), max_length=500, required=False)
+class PayoutApproveForm(RowForm):
+    """The approve button of a payout's row: no fields, only the service's refusals."""
 
 
-class PayoutMarkPaidForm(ServiceErrorsMixin, forms.Form):
-    reference = forms.CharField(label=_("Bank reference"), max_length=200)
+class PayoutRejectForm(RowForm):
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=500,
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": _("Reason")}),
+    )
+
+
+class PayoutMarkPaidForm(RowForm):
+    reference = forms.CharField(
+        label=_("Bank reference"),
+        max_length=200,
+        error_messages={"required": _("Enter the bank's reference of the transfer.")},
+        widget=forms.TextInput(attrs={"placeholder": _("Bank reference")}),
+    )
 
 
 class AdjustmentForm(ServiceErrorsMixin, forms.Form):

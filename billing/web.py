@@ -16,7 +16,13 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from billing.forms import AdjustmentForm, PayoutMarkPaidForm, PayoutRejectForm, PayoutRequestForm
+from billing.forms import (
+    AdjustmentForm,
+    PayoutApproveForm,
+    PayoutMarkPaidForm,
+    PayoutRejectForm,
+    PayoutRequestForm,
+)
 from billing.models.payouts import PayoutMethod, PayoutStatus
 from billing.selectors import wallet_balances
 from billing.selectors_payouts import (
@@ -39,6 +45,7 @@ from billing.services.statements import (
     statement_months,
 )
 from marketplace.errors import ApplicationError
+from marketplace.forms import RowForm
 from marketplace.models import Organization
 from marketplace.money import format_cents
 from marketplace.web.access import organization_required, render_page
@@ -154,50 +161,74 @@ def statement_download(request: HttpRequest, month: str) -> HttpResponse:
 # --- moderators: payout queue --------------------------------------------------------
 
 
-@staff_required
-@require_GET
-def moderation_payouts(request: HttpRequest) -> HttpResponse:
+def _queue_page(
+    request: HttpRequest, *, failed: RowForm | None = None, status: int = 200
+) -> HttpResponse:
+    """The queue; a refused decision comes back in its payout's row (or above the queue
+    when the payout left it meanwhile)."""
+    requested = payout_queue(status=PayoutStatus.REQUESTED)
+    approved = payout_queue(status=PayoutStatus.APPROVED)
+    for item in requested:
+        item.payout.approve_form = PayoutApproveForm.pick(item.payout.pk, failed)
+        item.payout.reject_form = PayoutRejectForm.pick(item.payout.pk, failed)
+    for item in approved:
+        item.payout.mark_paid_form = PayoutMarkPaidForm.pick(item.payout.pk, failed)
+    shown = [item.payout.pk for item in requested + approved]
     return render_page(
         request,
         "billing/moderation_payouts.html",
         {
-            "requested": payout_queue(status=PayoutStatus.REQUESTED),
-            "approved": payout_queue(status=PayoutStatus.APPROVED),
+            "requested": requested,
+            "approved": approved,
             "recent": recent_payouts(),
             "manual": PayoutMethod.MANUAL,
+            "unplaced": RowForm.unplaced(failed, shown),
         },
+        status=status,
     )
 
 
-def _decided(request: HttpRequest, action: Callable[[], object], done: str) -> HttpResponse:
-    try:
-        action()
-    except ApplicationError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, done)
-    return redirect("billing:moderation_payouts")
+@staff_required
+@require_GET
+def moderation_payouts(request: HttpRequest) -> HttpResponse:
+    return _queue_page(request)
+
+
+def _decided(
+    request: HttpRequest, form: RowForm, action: Callable[[dict], object], done: str
+) -> HttpResponse:
+    if form.is_valid():
+        try:
+            action(form.cleaned_data)
+        except ApplicationError as error:
+            form.add_service_error(error)
+        else:
+            messages.success(request, done)
+            return redirect("billing:moderation_payouts")
+    return _queue_page(request, failed=form, status=400)
 
 
 @staff_required
 @require_POST
 def moderation_payout_approve(request: HttpRequest, payout_id: str) -> HttpResponse:
-    def approve() -> None:
+    def approve(_data: dict) -> None:
         payout = payout_approve(payout_id=payout_id, moderator=request.user)
         if payout.status == PayoutStatus.FAILED:
             raise ApplicationError(_("The transfer failed: %s") % payout.failure_reason)
 
-    return _decided(request, approve, _("Payout approved."))
+    form = PayoutApproveForm.for_row(payout_id, request.POST)
+    return _decided(request, form, approve, _("Payout approved."))
 
 
 @staff_required
 @require_POST
 def moderation_payout_reject(request: HttpRequest, payout_id: str) -> HttpResponse:
-    form = PayoutRejectForm(request.POST)
-    reason = form.cleaned_data["reason"] if form.is_valid() else ""
     return _decided(
         request,
-        lambda: payout_reject(payout_id=payout_id, moderator=request.user, reason=reason),
+        PayoutRejectForm.for_row(payout_id, request.POST),
+        lambda data: payout_reject(
+            payout_id=payout_id, moderator=request.user, reason=data["reason"]
+        ),
         _("Payout rejected; the money is back in the supplier's payable balance."),
     )
 
@@ -205,16 +236,11 @@ def moderation_payout_reject(request: HttpRequest, payout_id: str) -> HttpRespon
 @staff_required
 @require_POST
 def moderation_payout_mark_paid(request: HttpRequest, payout_id: str) -> HttpResponse:
-    form = PayoutMarkPaidForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Enter the bank's reference of the transfer."))
-        return redirect("billing:moderation_payouts")
     return _decided(
         request,
-        lambda: payout_mark_paid(
-            payout_id=payout_id,
-            moderator=request.user,
-            reference=form.cleaned_data["reference"],
+        PayoutMarkPaidForm.for_row(payout_id, request.POST),
+        lambda data: payout_mark_paid(
+            payout_id=payout_id, moderator=request.user, reference=data["reference"]
         ),
         _("Payout marked paid."),
     )

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
+from html import unescape
 
 
-def _text(html: str) -> str:
-    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
+def _text(markup: str) -> str:
+    return " ".join(unescape(re.sub(r"<[^>]+>", " ", markup)).split())
 
 
 def field_error(page: str, field_id: str) -> str:

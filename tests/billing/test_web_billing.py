@@ -11,6 +11,7 @@ from billing.models.payouts import Payout, PayoutStatus
 from billing.services.payouts import payout_request
 from tests.billing.helpers import balances, fund
 from tests.billing.payouts.conftest import earn
+from tests.form_errors import field_error, form_errors
 
 pytestmark = pytest.mark.django_db
 
@@ -79,16 +80,21 @@ def test_queue_approve_then_mark_paid_and_reject_from_the_page(moderator, suppli
     client = moderator.browser()
 
     assert client.post(f"{QUEUE}{payout.pk}/approve/").status_code == 302
-    assert client.post(f"{QUEUE}{payout.pk}/mark-paid/", {"reference": ""}).status_code == 302
+    refused = client.post(f"{QUEUE}{payout.pk}/mark-paid/", {"reference": ""})
+    assert refused.status_code == 400
+    assert "Enter the bank's reference of the transfer." in field_error(
+        refused.content.decode(), f"reference-{payout.pk}"
+    )
     payout.refresh_from_db()
     assert payout.status == PayoutStatus.APPROVED  # no reference, nothing changed
     assert client.post(f"{QUEUE}{payout.pk}/mark-paid/", {"reference": "SEPA-7"}).status_code == 302
     payout.refresh_from_db()
     assert (payout.status, payout.reference) == (PayoutStatus.PAID, "SEPA-7")
 
-    # a second decision is refused with a message, nothing changes
-    response = client.post(f"{QUEUE}{payout.pk}/reject/", {"reason": "late"}, follow=True)
-    assert "not requested" in response.content.decode()
+    # a second decision is refused above the queue (the payout left it), nothing changes
+    response = client.post(f"{QUEUE}{payout.pk}/reject/", {"reason": "late"})
+    assert response.status_code == 400
+    assert "not requested" in " ".join(form_errors(response.content.decode()))
     payout.refresh_from_db()
     assert payout.status == PayoutStatus.PAID
     call_command("check_ledger")
@@ -107,6 +113,23 @@ def test_queue_reject_returns_money(moderator, supplier_a, buyer_a):
     call_command("check_ledger")
 
 
+def test_a_too_long_rejection_reason_is_refused_beside_it_and_the_payout_waits(
+    moderator, supplier_a, buyer_a
+):
+    earn(buyer=buyer_a.organization, supplier=supplier_a.organization, price_cents=5_000)
+    payout = payout_request(organization=supplier_a.organization)
+    reason = "x" * 501
+
+    response = moderator.browser().post(f"{QUEUE}{payout.pk}/reject/", {"reason": reason})
+
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "at most 500 characters" in field_error(page, f"reason-{payout.pk}")
+    assert f'value="{reason}"' in page
+    payout.refresh_from_db()
+    assert (payout.status, payout.note) == (PayoutStatus.REQUESTED, "")
+
+
 def test_queue_and_decisions_are_staff_only(supplier_a, buyer_a, anonymous):
     earn(buyer=buyer_a.organization, supplier=supplier_a.organization, price_cents=5_000)
     payout = payout_request(organization=supplier_a.organization)
@@ -120,9 +143,10 @@ def test_queue_and_decisions_are_staff_only(supplier_a, buyer_a, anonymous):
 
 @pytest.mark.parametrize("bad_id", ["nope", "00000000-0000-0000-0000-000000000000"])
 def test_queue_actions_on_unknown_ids_write_nothing(moderator, bad_id):
-    response = moderator.browser().post(f"{QUEUE}{bad_id}/approve/", follow=True)
-    assert response.status_code == 200
-    assert "No such payout" in response.content.decode()
+    response = moderator.browser().post(f"{QUEUE}{bad_id}/approve/")
+    assert response.status_code == 400
+    assert "No such payout" in " ".join(form_errors(response.content.decode()))
+    assert not Payout.objects.exists()
 
 
 # --- moderators: credit a wallet ---------------------------------------------------------
