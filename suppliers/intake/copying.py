@@ -22,6 +22,7 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from functools import lru_cache
 
 from django.db import connection, models
 
@@ -36,6 +37,7 @@ _sql_logger = logging.getLogger("django.db.backends")
 # COPY's text format: backslash, newline, carriage return and tab are escaped.
 _ESCAPES = str.maketrans({"\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"})
 _NULL = "\\N"
+_JOINER = "\x00"
 
 
 def _text(value: object) -> str:
@@ -105,8 +107,50 @@ def _column_texts(field: models.Field, values: list) -> list[str]:
     if isinstance(field, EncryptedTextField):
         texts = encrypt_many([value or "" for value in values])
         return [_NULL if value is None else text for value, text in zip(values, texts, strict=True)]
+    if isinstance(field, models.JSONField) and field.encoder is None:
+        return _escaped([None if value is None else _json(value) for value in values])
+    if isinstance(field, models.CharField | models.TextField):
+        return _escaped([None if value is None else str(value) for value in values])
     convert = _converter(field)
+    if isinstance(field, models.DateTimeField):
+        # Mostly the same few values in a submission (its time, the consent's time):
+        # each converted once, the offset in the key as it is in the text.
+        return _once_each(convert, values, key=lambda value: (value, value.utcoffset()))
+    if isinstance(field, models.IntegerField | models.ForeignKey):
+        return _once_each(convert, values, key=lambda value: (type(value), value))
     return [_NULL if value is None else convert(value) for value in values]
+
+
+def _once_each(
+    convert: Callable[[object], str], values: list, *, key: Callable[[object], object]
+) -> list[str]:
+    texts: dict[object, str] = {}
+    out = []
+    for value in values:
+        if value is None:
+            out.append(_NULL)
+            continue
+        known = key(value)
+        text = texts.get(known)
+        if text is None:
+            text = texts[known] = convert(value)
+        out.append(text)
+    return out
+
+
+_json = json.JSONEncoder().encode  # json.dumps with its defaults, without the call
+
+
+def _escaped(texts: list[str | None]) -> list[str]:
+    """COPY text of each (None: NULL), escaped in one ``translate`` of the column
+    joined by NUL (which PostgreSQL text cannot hold), split back after."""
+    joined = _JOINER.join("" if text is None else text for text in texts)
+    escaped = joined.translate(_ESCAPES).split(_JOINER)
+    if len(escaped) != len(texts):  # a NUL in a value (or no values): one at a time
+        escaped = ["" if text is None else text.translate(_ESCAPES) for text in texts]
+    if None not in texts:
+        return escaped
+    return [_NULL if text is None else done for text, done in zip(texts, escaped, strict=True)]
 
 
 # --- rows straight from validated drafts (uploads: no Lead instances) -----------------
@@ -147,13 +191,14 @@ def draft_rows(
 
 def judged_text(*, status: str, reasons: Sequence[str], duplicate_of: object | None) -> str:
     """The COPY text of the judged columns (``JUDGED``'s order)."""
-    return "\t".join(
-        (
-            _text(status),
-            json.dumps(list(reasons)).translate(_ESCAPES),
-            _NULL if duplicate_of is None else str(duplicate_of),
-        )
-    )
+    verdict = _verdict_text(str(status), tuple(reasons))
+    return f"{verdict}\t{_NULL if duplicate_of is None else duplicate_of}"
+
+
+@lru_cache(maxsize=256)
+def _verdict_text(status: str, reasons: tuple[str, ...]) -> str:
+    """Status and reasons: a handful of combinations in all, each written once."""
+    return f"{_text(status)}\t{json.dumps(list(reasons)).translate(_ESCAPES)}"
 
 
 def rows_insert(rows: Sequence[str]) -> None:

@@ -56,7 +56,8 @@ _PLAIN_EMAIL = re.compile(
     r"[A-Za-z0-9_+-]{1,64}(?:\.[A-Za-z0-9_+-]{1,64})*"
     r"@(?:[A-Za-z0-9](?:[A-Za-z0-9]|-(?!-)){0,61}(?<!-)\.)+[A-Za-z]{2,63}"
 )
-_SPECIAL_USE = tuple(email_validator.SPECIAL_USE_DOMAIN_NAMES)
+_SPECIAL_USE = frozenset(email_validator.SPECIAL_USE_DOMAIN_NAMES)
+_SPECIAL_USE_SUFFIXES = tuple("." + name for name in sorted(_SPECIAL_USE))
 
 
 def _plain_email(raw: str) -> str | None:
@@ -65,9 +66,7 @@ def _plain_email(raw: str) -> str | None:
         return None
     local, domain = raw.rsplit("@", 1)
     domain = domain.lower()
-    if len(local) > 64 or any(
-        domain == name or domain.endswith("." + name) for name in _SPECIAL_USE
-    ):
+    if len(local) > 64 or domain in _SPECIAL_USE or domain.endswith(_SPECIAL_USE_SUFFIXES):
         return None
     return raw.lower()
 

@@ -62,7 +62,9 @@ class _Region:
     lengths: tuple[int, ...]
     local_lengths: frozenset[int]
     general_desc: _Desc
-    types: tuple[_Desc, ...]  # in _number_type_helper's order
+    # Per possible length: the patterns of the types (_number_type_helper's) that
+    # allow it, as one alternation (a full match of it is a full match of one).
+    types_by_length: dict[int, re.Pattern]
     leading_digits: re.Pattern | None
 
     def general_match(self, number: str) -> bool:  # _match_national_number(general_desc)
@@ -93,9 +95,10 @@ class _Region:
         return rest
 
     def is_valid(self, number: str) -> bool:  # _number_type_helper(...) != UNKNOWN
-        return self.general_desc.matches(number) and any(
-            desc.matches(number) for desc in self.types
-        )
+        if not self.general_desc.matches(number):
+            return False
+        types = self.types_by_length.get(len(number))
+        return types is not None and types.fullmatch(number) is not None
 
 
 def _compiled(pattern: str | None) -> re.Pattern | None:
@@ -106,6 +109,21 @@ def _desc(desc: object) -> _Desc:
     if desc is None:
         return _Desc(frozenset(), None)
     return _Desc(frozenset(desc.possible_length), _compiled(desc.national_number_pattern))
+
+
+def _types_by_length(lengths: tuple[int, ...], types: tuple[object, ...]) -> dict[int, re.Pattern]:
+    by_length = {}
+    for length in lengths:
+        patterns = [
+            desc.national_number_pattern
+            for desc in types
+            if desc is not None
+            and desc.national_number_pattern
+            and (not desc.possible_length or length in desc.possible_length)
+        ]
+        if patterns:
+            by_length[length] = re.compile("|".join(f"(?:{pattern})" for pattern in patterns))
+    return by_length
 
 
 @cache
@@ -139,7 +157,7 @@ def _region(region: str) -> _Region | None:
         lengths=tuple(general.possible_length),
         local_lengths=frozenset(general.possible_length_local_only),
         general_desc=_desc(general),
-        types=tuple(_desc(desc) for desc in types),
+        types_by_length=_types_by_length(tuple(general.possible_length), types),
         leading_digits=_compiled(metadata.leading_digits),
     )
 

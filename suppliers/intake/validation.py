@@ -67,6 +67,10 @@ TOP_LEVEL_FIELDS = frozenset(
 CONSENT_FIELDS = frozenset({"text", "captured_at", "ip", "page_url", "certificate_url"})
 QUALIFICATION_FIELDS = frozenset({"budget", "authority", "need", "timeline"})
 _REGION_RE = re.compile(r"^[A-Z]{2}-[A-Z0-9]{1,3}$")
+# A dotted quad as ipaddress writes it (ASCII digits, no leading zeros, at most 255):
+# ip_address() would give it back unchanged.
+_OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9][0-9]|[0-9])"
+_PLAIN_IPV4 = re.compile(rf"{_OCTET}(?:\.{_OCTET}){{3}}")
 _url_validator = URLValidator(schemes=["http", "https"])
 
 
@@ -238,7 +242,8 @@ def _consent(data: Mapping, draft: LeadDraft, errors: _Errors, now: datetime) ->
         try:
             if not isinstance(ip, str) or len(ip) > 45:
                 raise ValueError
-            draft.consent_ip = str(ipaddress.ip_address(ip.strip()))
+            ip = ip.strip()
+            draft.consent_ip = ip if _PLAIN_IPV4.fullmatch(ip) else str(ipaddress.ip_address(ip))
         except ValueError:
             errors.add("consent.ip", "Must be an IPv4 or IPv6 address.")
     draft.consent_page_url = _url(consent.get("page_url"), "consent.page_url", errors)

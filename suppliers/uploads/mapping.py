@@ -14,6 +14,7 @@ import re
 import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 from django.utils.translation import gettext_lazy as _
 
@@ -185,6 +186,13 @@ class RowPlan:
     attribute_types: Mapping[str, str]
     width: int  # columns in the header
 
+    @cached_property
+    def steps(self) -> tuple[tuple[int, str, int, str, str], ...]:
+        """(column index, field, ``_step``) of each mapped column, in column order."""
+        return tuple(
+            (index, target, *_step(target, self.attribute_types)) for index, target in self.columns
+        )
+
 
 def _boolean(value: str) -> object:
     word = value.strip().casefold()
@@ -219,48 +227,69 @@ def _max_sales(value: str) -> object:
     return int(number) if number.is_integer() else value
 
 
+# What row_to_payload does with a column's value, decided once per plan.
+_NUMBER, _BOOLEAN, _TEXT, _QUALIFICATION, _MAX_SALES, _UPPER, _NESTED_FIELD, _FIELD = range(8)
+
+
+def _step(target: str, attribute_types: Mapping[str, str]) -> tuple[int, str, str]:
+    """(what to do, key, parent or number kind) for a column mapped to ``target``."""
+    if target in attribute_types and target not in FIELDS:
+        kind = attribute_types[target]
+        if kind in ("integer", "number"):
+            return _NUMBER, target, kind
+        return (_BOOLEAN if kind == "boolean" else _TEXT), target, ""
+    if target in _BOOLEAN_QUALIFICATION:
+        return _QUALIFICATION, target.split("_", 1)[1], "qualification"
+    if target == "max_sales":
+        return _MAX_SALES, target, ""
+    if target in ("country", "region"):
+        return _UPPER, target, ""
+    for prefix, parent in _NESTED.items():
+        if target.startswith(prefix):
+            return _NESTED_FIELD, target[len(prefix) :], parent
+    return _FIELD, target, ""
+
+
 def row_to_payload(
     cells: Sequence[str], plan: RowPlan, *, default_external_id: str
 ) -> tuple[dict, list[str]]:
     """The lead as the API would receive it, and the row's own problems (cells that
     are not values at all); field rules are ``validate_lead``'s business."""
     problems: list[str] = []
-    extra = [cell for cell in cells[plan.width :] if cell.strip()]
-    if extra:
+    if len(cells) > plan.width and any(cell.strip() for cell in cells[plan.width :]):
         problems.append(f"the row has {len(cells)} cells but the header has {plan.width} columns")
     payload: dict = {"segment": plan.segment_slug}
     attributes: dict = {}
-    for index, target in plan.columns:
-        value = cells[index] if index < len(cells) else ""
-        if isinstance(value, Formula):
+    count = len(cells)
+    for index, target, step, key, extra in plan.steps:
+        if index >= count:
+            continue
+        value = cells[index]
+        if type(value) is not str and isinstance(value, Formula):
             problems.append(f"{target}: a formula ({value[:40]}); save the sheet with values")
             continue
         value = value.strip()
-        if value == "":
+        if not value:
             continue
-        if target in plan.attribute_types and target not in FIELDS:
-            kind = plan.attribute_types[target]
-            if kind in ("integer", "number"):
-                attributes[target] = _number(value, kind)
-            elif kind == "boolean":
-                attributes[target] = _boolean(value)
-            else:
-                attributes[target] = value
-            continue
-        if target in _BOOLEAN_QUALIFICATION:
-            payload.setdefault("qualification", {})[target.split("_", 1)[1]] = _boolean(value)
-            continue
-        if target == "max_sales":
-            payload["max_sales"] = _max_sales(value)
-            continue
-        if target in ("country", "region"):
-            value = value.upper()
-        for prefix, parent in _NESTED.items():
-            if target.startswith(prefix):
-                payload.setdefault(parent, {})[target[len(prefix) :]] = value
-                break
+        if step == _FIELD:
+            payload[key] = value
+        elif step == _NESTED_FIELD:
+            nested = payload.get(extra)
+            if nested is None:
+                nested = payload[extra] = {}
+            nested[key] = value
+        elif step == _UPPER:
+            payload[key] = value.upper()
+        elif step == _NUMBER:
+            attributes[key] = _number(value, extra)
+        elif step == _TEXT:
+            attributes[key] = value
+        elif step == _BOOLEAN:
+            attributes[key] = _boolean(value)
+        elif step == _QUALIFICATION:
+            payload.setdefault(extra, {})[key] = _boolean(value)
         else:
-            payload[target] = value
+            payload[key] = _max_sales(value)
     if attributes:
         payload["attributes"] = attributes
     if not payload.get("external_id"):
