@@ -26,6 +26,7 @@ from django.db import connection
 from django.utils.dateparse import parse_datetime
 
 from marketplace.models import Lead, Organization, Segment
+from marketplace.previews import EMPTY_PREVIEW
 from marketplace.selectors.catalog_sql import (
     CatalogCondition,
     catalog_condition,
@@ -163,15 +164,18 @@ def catalog_query(*, buyer: Organization, filters: CatalogFilters, now: datetime
 # filter column is in it), then only those rows are read from the table, with their
 # suppliers (a deferred join: an index scan would read a table row for every entry a
 # filter rejects). One statement per page, whatever its rows.
-_PAGE_SQL = """
-SELECT "marketplace_lead"."id", "marketplace_lead"."segment_id", "marketplace_lead"."country",
+_PAGE_COLUMNS = """
+    "marketplace_lead"."id", "marketplace_lead"."segment_id", "marketplace_lead"."country",
     "marketplace_lead"."region", "marketplace_lead"."city", "marketplace_lead"."temperature",
     "marketplace_lead"."source", "marketplace_lead"."captured_at",
     "marketplace_lead"."created_at", "marketplace_lead"."attributes",
     "marketplace_lead"."qualification", "marketplace_lead"."price_cents",
     "marketplace_lead"."cpa_price_cents", "marketplace_lead"."max_sales",
     "marketplace_lead"."sales_count", "marketplace_lead"."preview",
-    o.id, o.name, o.rating_score, o.rating_tier
+    o.id, o.name, o.rating_score, o.rating_tier"""
+
+_PAGE_SQL = """
+SELECT {columns}
 FROM (
     SELECT v0.id FROM marketplace_lead v0 WHERE {condition}
     ORDER BY v0.created_at DESC, v0.id DESC LIMIT %s
@@ -185,19 +189,24 @@ _BEFORE = " AND (v0.created_at, v0.id) < (%s, %s)"
 
 
 def catalog_page_sql(
-    query: CatalogQuery, *, limit: int, after: CatalogPosition | None = None
+    query: CatalogQuery,
+    *,
+    limit: int,
+    after: CatalogPosition | None = None,
+    columns: tuple[str, tuple] = (_PAGE_COLUMNS, ()),
 ) -> tuple[str, tuple]:
     """The SQL and parameters of one keyset page of ``query`` (one row more than
-    ``limit``, to tell whether another page follows)."""
+    ``limit``, to tell whether another page follows); ``columns``: the select list
+    and its parameters."""
     assert query.condition is not None
-    condition, params = query.condition.sql, query.condition.params
+    condition, params = query.condition.sql, (*columns[1], *query.condition.params)
     if after is not None:
         # A row comparison: the bound of a backward scan of the (created_at, id) indexes.
         condition += _BEFORE
         lead_id = Lead._meta.pk.get_db_prep_value(after.id, connection)
         when = Lead._meta.get_field("created_at").get_db_prep_value(after.created_at, connection)
         params = (*params, when, lead_id)
-    return _PAGE_SQL.format(condition=condition), (*params, limit + 1)
+    return _PAGE_SQL.format(columns=columns[0], condition=condition), (*params, limit + 1)
 
 
 def _json(value) -> dict:
@@ -267,6 +276,63 @@ def catalog_page(
         last = rows[-1]
         next_position = CatalogPosition(created_at=last.created_at, id=last.pk)
     return CatalogPage(leads=rows, next_position=next_position, now=query.now)
+
+
+# The API's page (PostgreSQL): the same rows with the ids and the JSON columns as text,
+# the preview already cut to the three masks the catalog shows (``stored_preview``), so
+# the response is written around the stored JSON without decoding and re-encoding it.
+_STORED_PREVIEW = (
+    'CASE WHEN jsonb_typeof("marketplace_lead"."preview") = \'object\' THEN json_build_object('
+    + ", ".join(
+        ['%s, COALESCE("marketplace_lead"."preview" -> %s, %s::jsonb)'] * len(EMPTY_PREVIEW)
+    )
+    + ")::text ELSE %s END"
+)
+_JSON_COLUMNS = (
+    _PAGE_COLUMNS.replace('"marketplace_lead"."id",', '"marketplace_lead"."id"::text,', 1)
+    .replace('"marketplace_lead"."attributes"', '"marketplace_lead"."attributes"::text')
+    .replace('"marketplace_lead"."qualification"', '"marketplace_lead"."qualification"::text')
+    .replace('"marketplace_lead"."preview"', _STORED_PREVIEW)
+    .replace("o.id,", "o.id::text,")
+)
+_JSON_COLUMN_PARAMS = (
+    *(
+        value
+        for name, empty in EMPTY_PREVIEW.items()
+        for value in (name, name, json.dumps(empty, ensure_ascii=False))
+    ),
+    json.dumps(EMPTY_PREVIEW, ensure_ascii=False),
+)
+
+
+@dataclass(frozen=True)
+class CatalogJsonPage:
+    """A page as ``catalog_items_json`` writes it: ``rows`` in the order of
+    ``_PAGE_COLUMNS`` with the ids, attributes, qualification and preview as JSON text."""
+
+    rows: list[tuple]
+    next_position: CatalogPosition | None
+    now: datetime
+
+
+def catalog_json_page(
+    *, query: CatalogQuery, limit: int, after: CatalogPosition | None = None
+) -> CatalogJsonPage:
+    """One keyset page of ``query`` as ``catalog_page`` reads it, for the API on
+    PostgreSQL: no UUID objects, no JSON decoded."""
+    if query.condition is None:
+        return CatalogJsonPage(rows=[], next_position=None, now=query.now)
+    sql, params = catalog_page_sql(
+        query, limit=limit, after=after, columns=(_JSON_COLUMNS, _JSON_COLUMN_PARAMS)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    next_position = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        next_position = CatalogPosition(created_at=rows[-1][8], id=rows[-1][0])
+    return CatalogJsonPage(rows=rows, next_position=next_position, now=query.now)
 
 
 def catalog_count_sql(query: CatalogQuery) -> tuple[str, tuple]:
