@@ -270,3 +270,24 @@ def test_detail_page_shows_the_history_in_words(buyer_a, cpa_sale):
     assert "Outcome changed" in page
     assert "New → Contacted" in page
     assert buyer_a.user.email in page
+
+
+def test_form_errors_and_the_buy_page_speak_the_buyers_language(buyer_a, buyer, supplier, cpa_sale):
+    lead = make_lead(supplier)
+    client = buyer_a.browser()
+
+    buy = client.post(
+        f"/buyers/leads/{lead.pk}/buy/", {"billing_model": "free"}, HTTP_ACCEPT_LANGUAGE="pl"
+    )
+    outcome = client.post(
+        f"/buyers/purchases/{cpa_sale.pk}/outcome/",
+        {"outcome": "refused"},
+        HTTP_ACCEPT_LANGUAGE="pl",
+    )
+
+    assert "Zakup się nie udał. Nic nie zostało pobrane." in buy.content.decode()
+    assert "Wróć do giełdy" in buy.content.decode()
+    assert field_error(outcome.content.decode(), f"outcome_reason-{cpa_sale.pk}") == (
+        "Wymagane, gdy wynik to „odmowa”."
+    )
+    assert not Sale.objects.filter(lead=lead).exists()
