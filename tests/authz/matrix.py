@@ -247,6 +247,9 @@ MEMBER_PAGE = {"GET": roles(302, 200, 200, 302), "POST": roles(302, 405, 405, 30
 # Staff pages: sign in first, 403 for organizations.
 STAFF_GET = roles(302, 403, 403, 200)
 STAFF_ACTION = {"GET": roles(302, 403, 403, 405), "POST": roles(302, 403, 403, 302)}
+# A moderator's form with a required field: an empty POST is the page again with the
+# field's error (400).
+STAFF_FORM = {"GET": roles(302, 403, 403, 405), "POST": roles(302, 403, 403, 400)}
 MODERATOR_API_GET = roles(401, 403, 403, 405)
 
 
@@ -526,7 +529,7 @@ MATRIX: dict[str, Route] = {
         lambda world: f"/billing/moderation/payouts/{payout_of_a(world)}/reject/", STAFF_ACTION
     ),
     "billing:moderation_payout_mark_paid": Route(
-        lambda world: f"/billing/moderation/payouts/{payout_of_a(world)}/mark-paid/", STAFF_ACTION
+        lambda world: f"/billing/moderation/payouts/{payout_of_a(world)}/mark-paid/", STAFF_FORM
     ),
     # An empty form: the field errors, 400.
     "billing:moderation_adjustments": Route(
@@ -608,20 +611,20 @@ MATRIX: dict[str, Route] = {
         lambda world: f"/buyers/purchases/{purchase_of_a(world)}/",
         {"GET": roles(302, 403, 200, 302, buyer_b=404), "POST": roles(302, 405, 405, 302)},
     ),
-    # An empty outcome form goes back with its error; an empty action form reports the
-    # (pay-per-lead) conversion: both redirect.
+    # An empty outcome form is the page again with its field's error (400); an empty
+    # action form reports the (pay-per-lead) conversion and redirects.
     "buyers:purchase_outcome": Route(
         lambda world: f"/buyers/purchases/{purchase_of_a(world)}/outcome/",
-        {"GET": roles(302, 405, 405, 302), "POST": roles(302, 403, 302, 302, buyer_b=404)},
+        {"GET": roles(302, 405, 405, 302), "POST": roles(302, 403, 400, 302, buyer_b=404)},
     ),
     "buyers:purchase_action": Route(
         lambda world: f"/buyers/purchases/{purchase_of_a(world)}/action/",
         {"GET": roles(302, 405, 405, 302), "POST": roles(302, 403, 302, 302, buyer_b=404)},
     ),
-    # An empty buy form (no billing model) goes back with a message.
+    # An empty buy form (no billing model) is the buy form with its field's error (400).
     "buyers:purchase_buy": Route(
         lambda world: f"/buyers/leads/{world['lead_a'].pk}/buy/",
-        {"GET": roles(302, 405, 405, 302), "POST": roles(302, 403, 302, 302)},
+        {"GET": roles(302, 405, 405, 302), "POST": roles(302, 403, 400, 302)},
     ),
     # --- suppliers: uploads ---------------------------------------------------------------
     # An empty JSON body has no file: 422. Another supplier's upload is not found (404).
@@ -731,10 +734,10 @@ MATRIX: dict[str, Route] = {
             "POST": roles(302, 302, 403, 302, supplier_b=404),
         },
     ),
-    # An empty contest form is refused with a message on the returns page (302).
+    # An empty contest form is the returns page again, the error in the return's row (400).
     "quality:return_contest": Route(
         lambda world: f"/quality/returns/{return_of_a(world)}/contest/",
-        {"GET": roles(302, 405, 405, 302), "POST": roles(302, 302, 403, 302, supplier_b=404)},
+        {"GET": roles(302, 405, 405, 302), "POST": roles(302, 400, 403, 302, supplier_b=404)},
     ),
     "quality:return_request": Route(
         lambda world: f"/quality/purchases/{sale_of_a(world)}/return/",
@@ -755,7 +758,7 @@ MATRIX: dict[str, Route] = {
     ),
     "quality:dispute_resolve": Route(
         lambda world: f"/quality/moderation/disputes/{dispute_of_a(world)}/resolve/",
-        STAFF_ACTION,
+        STAFF_FORM,
     ),
     "quality:supplier_standing": Route(
         lambda world: f"/quality/moderation/suppliers/{world['supplier_a'].organization.pk}/",
@@ -765,7 +768,7 @@ MATRIX: dict[str, Route] = {
         lambda world: (
             f"/quality/moderation/suppliers/{world['supplier_a'].organization.pk}/action/"
         ),
-        STAFF_ACTION,
+        STAFF_FORM,
     ),
     # Public: anyone sees a supplier's rating before buying.
     "quality:supplier_public": Route(
