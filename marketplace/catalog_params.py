@@ -157,11 +157,12 @@ def catalog_filters_parse(params: Mapping[str, str]) -> CatalogFilters:
                 fields={key[:50].replace("\x00", ""): [_("Not an acceptable value.")]},
             )
 
-    segment = None
+    segment = active = None
     slug = _text(params, "segment")
     if slug:
         if _SLUG_RE.match(slug):
-            segment = active_segments_by_slug().get(slug)
+            active = active_segments_by_slug()
+            segment = active.get(slug)
         if segment is None:
             errors.add("segment", _("Unknown segment; see GET /api/v1/segments/."))
 
@@ -207,6 +208,7 @@ def catalog_filters_parse(params: Mapping[str, str]) -> CatalogFilters:
         min_rating=min_rating,
         max_age_hours=max_age_hours,
         attributes=attributes,
+        active=None if active is None else tuple(active.values()),
     )
 
 

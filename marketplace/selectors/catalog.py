@@ -59,6 +59,9 @@ class CatalogFilters:
     min_rating: int | None = None
     max_age_hours: int | None = None
     attributes: tuple[AttributeFilter, ...] = field(default_factory=tuple)
+    # The active segments as the parser read them to find ``segment`` (the process's
+    # copy, checked once a request); None: read when the query is built.
+    active: tuple[Segment, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -133,8 +136,11 @@ class CatalogQuery:
 
 def _segment_scope(filters: CatalogFilters) -> list[Segment]:
     # The process's copy of the active segments, checked against the rows' version
-    # (one tiny query): shared instances, read only.
-    segments = active_segments_by_slug().values()
+    # (one tiny query, once a request: the parser's, when it read a segment filter):
+    # shared instances, read only.
+    segments = filters.active
+    if segments is None:
+        segments = tuple(active_segments_by_slug().values())
     if filters.segment is not None:
         return [segment for segment in segments if segment.pk == filters.segment.pk]
     return list(segments)
