@@ -3,11 +3,12 @@
 The general path (``purchases.purchase_create``) sends ten statements, each parsed
 and planned again, and builds the lead's ORM query every time. Here the lead, its
 segment and its supplier come from one hand-written SELECT (its text built once per
-process), the rows are the same instances the general path stores
-(``purchase_rows``, ``billing.services.sale_posting``), and the SQL function of
-buyers migration 0001 does the rest in one statement, ledger included (through
-billing's own SQL function), in the general path's lock order. Outside a
-transaction that statement is its own transaction: no BEGIN/COMMIT round trips.
+process; both statements are prepared once per connection), the rows are the same
+instances the general path stores (``purchase_rows``, ``billing.services.sale_posting``),
+and the SQL function of buyers migrations 0001/0002 does the rest in one statement,
+ledger included (through billing's own SQL function), in the general path's lock
+order. Outside a transaction that statement is its own transaction: no BEGIN/COMMIT
+round trips.
 
 Anything unusual (no such lead, not on sale, the caller's own lead, CPA not offered,
 already bought, the same person, no account yet, not enough funds, SQLite) answers
@@ -38,9 +39,11 @@ from marketplace.sql import (
     select_list,
 )
 
+# Prepared once per connection too: each call is then parsed as an EXECUTE with its
+# values, not analyzed and planned again as a SELECT (the function's lookup included).
 _CALL = (
     "SELECT outcome, lead_status, lead_sales_count"
-    " FROM buyers_purchase(%s::bigint[], %s::jsonb, %s, %s, %s::jsonb)"
+    " FROM buyers_purchase($1::bigint[], $2::jsonb, $3::timestamptz, $4::timestamptz, $5::jsonb)"
 )
 _READ = [Lead, Segment, Organization]
 
@@ -121,7 +124,9 @@ def purchase_quick(
         "access": row_values(rows.reveals[0]) if rows.reveals else None,
     }
     with connection.cursor() as cursor:
-        cursor.execute(
+        execute_prepared(
+            cursor,
+            "buyers_purchase_call",
             _CALL,
             [
                 keys,

@@ -15,14 +15,15 @@ from tests.buyers.helpers import balances, fund, make_lead
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
 
-# The lead with its segment and supplier (one hand-written SELECT, prepared once per
-# connection: the first purchase on a connection sends its PREPARE), then everything
+# The lead with its segment and supplier (one hand-written SELECT), then everything
 # else in one call of the purchase's SQL function: the locks, the look-up, the lead's
 # count, the sale, its event, the access-log row and the ledger (billing's function).
+# Both are prepared once per connection: the first purchase on a connection sends
+# their PREPAREs too.
 # Outside a transaction the call is its own transaction: no BEGIN / COMMIT either.
 STATEMENTS = [
     "EXECUTE buyers_lead_for_sale(",  # the lead, its segment and its supplier
-    "SELECT outcome, lead_status, lead_sales_count FROM buyers_purchase(",  # the rest
+    "EXECUTE buyers_purchase_call(",  # the rest: SELECT … FROM buyers_purchase(…)
 ]
 
 
