@@ -10,6 +10,7 @@ judged and stored; a crash there only means preparing again.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -40,6 +41,28 @@ class PreparedLead:
     @property
     def person_indexes(self) -> list[str]:
         return [index for index in (self.phone_index, self.email_index) if index]
+
+    def __reduce__(self) -> tuple:
+        # Sent pickled from a preparing process, a thousand a chunk: positional fields
+        # and the id as its integer, instead of the slotted dataclass's per-field state
+        # and UUID's own (a third of the cost of preparing a lead, the other way).
+        return (
+            _prepared_lead,
+            (
+                self.id.int if isinstance(self.id, uuid.UUID) else self.id,
+                self.external_id,
+                self.segment_id,
+                self.phone_index,
+                self.email_index,
+                self.has_consent,
+                self.row,
+                self.draft,
+            ),
+        )
+
+
+def _prepared_lead(id_: object, *fields: object) -> PreparedLead:
+    return PreparedLead(uuid.UUID(int=id_) if isinstance(id_, int) else id_, *fields)
 
 
 def leads_prepare(

@@ -20,6 +20,7 @@ a crash on either side costs only preparing again from the checkpoint.
 from __future__ import annotations
 
 import contextlib
+import gc
 import itertools
 import os
 import pickle
@@ -50,6 +51,10 @@ def _transferable(exc: BaseException) -> BaseException:
 
 
 def _run_child(produce: Callable[[], Iterator[object]], write_fd: int) -> int:
+    # The worker's objects are shared with it page by page until written: the cyclic
+    # collector's passes over them would write to (so copy) every page they are on.
+    # Only what this process makes is collected.
+    gc.freeze()
     for number in (signal.SIGTERM, signal.SIGINT, signal.SIGQUIT, signal.SIGHUP):
         signal.signal(number, signal.SIG_DFL)  # the worker's shutdown handlers are not ours
     for connection in connections.all(initialized_only=True):
