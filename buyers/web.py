@@ -9,7 +9,6 @@ from urllib.parse import urlsplit
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -56,7 +55,7 @@ def _purchase(request: HttpRequest, sale_id: str) -> Sale:
         raise Http404(_("No such purchase.")) from None
 
 
-def _decorate(sale: Sale, failed: Form | None = None) -> Sale:
+def _decorate(sale: Sale, failed: RowForm | None = None) -> Sale:
     """What the page may offer for this purchase, with the forms of its row (``failed``
     in place of a blank one when this purchase's submission was refused)."""
     sale.next_outcomes = sorted(TRANSITIONS[sale.outcome])
@@ -93,7 +92,7 @@ def _url(path: str, query: QueryDict) -> str:
 
 
 def _list_page(
-    request: HttpRequest, query: QueryDict, *, failed: Form | None = None, status: int = 200
+    request: HttpRequest, query: QueryDict, *, failed: RowForm | None = None, status: int = 200
 ) -> HttpResponse | None:
     buyer = _buyer(request)
     try:
@@ -129,7 +128,7 @@ def purchase_list(request: HttpRequest) -> HttpResponse:
 
 
 def _detail_page(
-    request: HttpRequest, sale: Sale, *, failed: Form | None = None, status: int = 200
+    request: HttpRequest, sale: Sale, *, failed: RowForm | None = None, status: int = 200
 ) -> HttpResponse:
     sale = _decorate(sale, failed)
     _reveal(request, [sale])
@@ -167,7 +166,7 @@ def _back(request: HttpRequest, sale: Sale) -> HttpResponse:
     return redirect(target) if target else redirect("buyers:purchase_detail", sale_id=sale.pk)
 
 
-def _refused(request: HttpRequest, sale: Sale, form: Form) -> HttpResponse:
+def _refused(request: HttpRequest, sale: Sale, form: RowForm) -> HttpResponse:
     """The page the form was on again, the refused form in its row with its errors."""
     origin = urlsplit(_origin(request))
     if origin.path == reverse("buyers:purchase_list"):
