@@ -9,6 +9,7 @@ from datetime import timedelta
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from marketplace.errors import Conflict, Forbidden, ValidationFailed
 from marketplace.models import ApiKey, Organization, User
@@ -35,10 +36,12 @@ def _issue(
 ) -> IssuedApiKey:
     name = (name or "").strip()
     if not name:
-        raise ValidationFailed("Give the key a name.", fields={"name": ["This field is required."]})
+        raise ValidationFailed(
+            _("Give the key a name."), fields={"name": [_("This field is required.")]}
+        )
     if len(name) > 100:
         raise ValidationFailed(
-            "The name is too long.", fields={"name": ["At most 100 characters."]}
+            _("The name is too long."), fields={"name": [_("At most 100 characters.")]}
         )
     raw_key = KEY_PREFIX + secrets.token_urlsafe(32)
     api_key = ApiKey.objects.create(
@@ -62,7 +65,7 @@ def api_key_create(
 @transaction.atomic
 def api_key_create_for_moderator(*, moderator: User, name: str) -> IssuedApiKey:
     if not moderator.is_moderator:
-        raise Forbidden("Only moderators (active staff users) can have personal API keys.")
+        raise Forbidden(_("Only moderators (active staff users) can have personal API keys."))
     return _issue(name=name, organization=None, moderator=moderator, created_by=moderator)
 
 
@@ -72,7 +75,7 @@ def api_key_revoke(*, api_key: ApiKey) -> ApiKey:
         revoked_at=timezone.now()
     )
     if not updated:
-        raise Conflict("This key is already revoked.")
+        raise Conflict(_("This key is already revoked."))
     api_key.refresh_from_db()
     return api_key
 

@@ -10,6 +10,7 @@ from datetime import timedelta
 from allauth.account.models import EmailAddress
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from marketplace.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from marketplace.models import (
@@ -41,7 +42,10 @@ def user_create(
     """A person who can sign in, with their email already verified (operators' commands)."""
     email = email.strip().lower()
     if User.objects.filter(email__iexact=email).exists():
-        raise Conflict(f"A user with the email {email} already exists.", code="duplicate")
+        raise Conflict(
+            _("A user with the email %(email)s already exists.") % {"email": email},
+            code="duplicate",
+        )
     user = User.objects.create_user(email=email, password=password, is_staff=is_staff)
     if password is None:
         user.set_unusable_password()
@@ -55,13 +59,15 @@ def organization_create(*, name: str, kind: str, owner: User) -> Organization:
     name = (name or "").strip()
     errors: dict[str, list[str]] = {}
     if not name:
-        errors["name"] = ["This field is required."]
+        errors["name"] = [_("This field is required.")]
     elif len(name) > 200:
-        errors["name"] = ["At most 200 characters."]
+        errors["name"] = [_("At most 200 characters.")]
     if kind not in OrganizationKind.values:
-        errors["kind"] = ["Must be one of: " + ", ".join(OrganizationKind.values) + "."]
+        errors["kind"] = [
+            _("Must be one of: %(choices)s.") % {"choices": ", ".join(OrganizationKind.values)}
+        ]
     if errors:
-        raise ValidationFailed("The organization is not valid.", fields=errors)
+        raise ValidationFailed(_("The organization is not valid."), fields=errors)
     organization = Organization.objects.create(name=name, kind=kind)
     Membership.objects.create(organization=organization, user=owner, role=MemberRole.OWNER)
     return organization
@@ -71,7 +77,7 @@ def _require_owner(*, organization: Organization, user: User) -> None:
     if not Membership.objects.filter(
         organization=organization, user=user, role=MemberRole.OWNER
     ).exists():
-        raise Forbidden("Only the organization's owners can do this.")
+        raise Forbidden(_("Only the organization's owners can do this."))
 
 
 @transaction.atomic
@@ -81,9 +87,9 @@ def invitation_create(
     _require_owner(organization=organization, user=invited_by)
     email = (email or "").strip().lower()
     if role not in MemberRole.values:
-        raise ValidationFailed("Unknown role.", fields={"role": ["Must be owner or member."]})
+        raise ValidationFailed(_("Unknown role."), fields={"role": [_("Must be owner or member.")]})
     if Membership.objects.filter(organization=organization, user__email__iexact=email).exists():
-        raise Conflict(f"{email} is already a member.", code="duplicate")
+        raise Conflict(_("%(email)s is already a member.") % {"email": email}, code="duplicate")
     # A new invitation replaces any open one for the same address.
     Invitation.objects.filter(
         organization=organization,
@@ -110,7 +116,7 @@ def invitation_by_token(*, token: str) -> Invitation:
         .first()
     )
     if invitation is None:
-        raise NotFound("This invitation link is not valid.")
+        raise NotFound(_("This invitation link is not valid."))
     return invitation
 
 
@@ -119,10 +125,11 @@ def invitation_accept(*, token: str, user: User) -> Membership:
     invitation = invitation_by_token(token=token)
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
     if not invitation.is_open:
-        raise Conflict("This invitation has expired, was withdrawn or was already used.")
+        raise Conflict(_("This invitation has expired, was withdrawn or was already used."))
     if invitation.email.lower() != user.email.lower():
         raise Forbidden(
-            f"This invitation is for {invitation.email}; sign in with that address to accept it."
+            _("This invitation is for %(email)s; sign in with that address to accept it.")
+            % {"email": invitation.email}
         )
     try:
         with transaction.atomic():
@@ -144,7 +151,7 @@ def invitation_revoke(*, invitation: Invitation, by: User) -> None:
         pk=invitation.pk, accepted_at__isnull=True, revoked_at__isnull=True
     ).update(revoked_at=timezone.now())
     if not updated:
-        raise Conflict("This invitation is no longer open.")
+        raise Conflict(_("This invitation is no longer open."))
 
 
 @transaction.atomic
@@ -154,7 +161,7 @@ def member_remove(*, membership: Membership, by: User) -> None:
         organization=membership.organization, role=MemberRole.OWNER
     )
     if membership.role == MemberRole.OWNER and owners.count() <= 1:
-        raise Conflict("An organization needs at least one owner.")
+        raise Conflict(_("An organization needs at least one owner."))
     membership.delete()
 
 
@@ -165,11 +172,11 @@ def organization_update(*, organization: Organization, name: str, by: User) -> O
     name = (name or "").strip()
     if not name:
         raise ValidationFailed(
-            "The name is required.", fields={"name": ["This field is required."]}
+            _("The name is required."), fields={"name": [_("This field is required.")]}
         )
     if len(name) > 200:
         raise ValidationFailed(
-            "The name is too long.", fields={"name": ["At most 200 characters."]}
+            _("The name is too long."), fields={"name": [_("At most 200 characters.")]}
         )
     Organization.objects.filter(pk=organization.pk).update(name=name)
     organization.name = name

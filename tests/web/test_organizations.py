@@ -233,3 +233,23 @@ def test_read_only_pages_refuse_post(client, supplier_a):
     assert signed_in.post(reverse("dashboard")).status_code == 405
     assert signed_in.post(reverse("organization_settings")).status_code == 405
     assert signed_in.post(reverse("api_key_list")).status_code == 405
+
+
+@pytest.mark.parametrize(
+    ("language", "message"),
+    [
+        ("ru", "У организации должен быть хотя бы один владелец."),
+        ("ro", "O organizație are nevoie de cel puțin un proprietar."),
+        ("pl", "Organizacja musi mieć co najmniej jednego właściciela."),
+    ],
+)
+def test_a_refused_removal_speaks_the_owners_language(supplier_a, language, message):
+    membership = Membership.objects.get(user=supplier_a.user)
+
+    response = browser(supplier_a.user).post(
+        reverse("member_remove", args=[membership.pk]), HTTP_ACCEPT_LANGUAGE=language
+    )
+
+    assert response.status_code == 400
+    assert form_errors(response.content.decode()) == [message]
+    assert Membership.objects.filter(pk=membership.pk).exists()
