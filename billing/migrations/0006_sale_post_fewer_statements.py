@@ -1,4 +1,4 @@
-"""``billing_sale_post(posting jsonb)`` in two statements instead of eight.
+"""``billing_sale_post(posting jsonb)`` in two statements instead of seven (six without a hold).
 
 Same arguments, same checks in the same order of locks, same rows (migration 0005
 says what it does). Each statement of a PL/pgSQL function pays executor start-up and

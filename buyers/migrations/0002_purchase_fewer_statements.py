@@ -1,4 +1,4 @@
-"""``buyers_purchase(...)`` in four statements of its own instead of nine.
+"""``buyers_purchase(...)`` in four statements of its own instead of eight.
 
 Same arguments, same result, same lock order, same rows (migration 0001 says what
 it does); each statement of a PL/pgSQL function pays executor start-up and shutdown
