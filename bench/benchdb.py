@@ -2,10 +2,18 @@
 
 Shared by the benchmarks: each drops and recreates its database, migrates it
 with ``manage.py migrate`` in a subprocess, and refuses any server but 127.0.0.1.
+
+Django runs with ``DEBUG=1`` (development keys, every query recorded) unless a
+benchmark asks for ``production=True``: ``DEBUG=0`` with the variables the settings
+require then, fixed benchmark values (the same in every process of a run, so rows
+one process encrypts another decrypts; a kept database built with the development
+keys, as ``bench/catalog.py``'s, stays on ``DEBUG=1``).
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import os
 import subprocess
 import sys
@@ -27,7 +35,31 @@ def check_local(server: str, script: str) -> None:
         sys.exit(f"{script} runs against 127.0.0.1 only, not {host!r}")
 
 
-def recreate_database(server: str, name: str) -> str:
+def _bench_secret(label: str) -> str:
+    return base64.urlsafe_b64encode(
+        hashlib.sha256(f"leadmarket-bench:{label}".encode()).digest()
+    ).decode()
+
+
+def django_env(*, production: bool = False) -> dict[str, str]:
+    """The variables Django runs with in a benchmark: ``DEBUG=1``, or ``DEBUG=0`` with
+    fixed benchmark keys (``production``), as a deployment would run."""
+    if not production:
+        return {"DEBUG": "1", "REDIS_URL": ""}
+    return {
+        "DEBUG": "0",
+        "REDIS_URL": "",
+        "SECRET_KEY": _bench_secret("secret-key"),
+        "FIELD_ENCRYPTION_KEYS": _bench_secret("field-key"),
+        "BLIND_INDEX_KEY": _bench_secret("blind-index"),
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "STRIPE_SECRET_KEY": "sk_test_bench",
+        "STRIPE_WEBHOOK_SECRET": "whsec_bench",
+        "SECURE_SSL_REDIRECT": "0",
+    }
+
+
+def recreate_database(server: str, name: str, *, production: bool = False) -> str:
     """Drop and create ``name``, migrate it; returns its URL."""
     import psycopg2
 
@@ -38,7 +70,7 @@ def recreate_database(server: str, name: str) -> str:
         cursor.execute(f'CREATE DATABASE "{name}"')
     connection.close()
     url = database_url(server, name)
-    env = {**os.environ, "DATABASE_URL": url, "DEBUG": "1", "REDIS_URL": ""}
+    env = {**os.environ, "DATABASE_URL": url, **django_env(production=production)}
     subprocess.run(
         [sys.executable, str(ROOT / "manage.py"), "migrate", "--no-input", "-v", "0"],
         check=True,
@@ -49,10 +81,9 @@ def recreate_database(server: str, name: str) -> str:
     return url
 
 
-def django_setup(url: str) -> None:
+def django_setup(url: str, *, production: bool = False) -> None:
     os.environ["DATABASE_URL"] = url
-    os.environ["DEBUG"] = "1"
-    os.environ["REDIS_URL"] = ""
+    os.environ.update(django_env(production=production))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "marketplace.settings")
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
