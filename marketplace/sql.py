@@ -137,6 +137,62 @@ def row_values(obj: models.Model) -> dict[str, object]:
     }
 
 
+# Per model: (column, attname, name, field, related field's attname or None), or None
+# where a field's ``pre_save`` does more than read the attribute (build the instance).
+_build_fields: dict[type, list[tuple[str, str, str, models.Field, str | None]] | None] = {}
+
+
+def _fields_to_build(model: type[models.Model]):
+    if model not in _build_fields:
+        fields = [f for f in model._meta.local_concrete_fields if not f.generated]
+        _build_fields[model] = (
+            [
+                (
+                    field.column,
+                    field.attname,
+                    field.name,
+                    field,
+                    field.target_field.attname if field.is_relation else None,
+                )
+                for field in fields
+            ]
+            if all(_plain_pre_save(field) for field in fields)
+            else None
+        )
+    return _build_fields[model]
+
+
+def model_row_values(model: type[models.Model], **values: object) -> dict[str, object]:
+    """``row_values(model(**values))`` without building the instance: the values
+    given (by attname, or by name: a related instance gives its key), every other
+    field's default, JSON-ready. For rows only a SQL function stores (the model's
+    ``__init__`` and its field descriptors cost more than the row's values)."""
+    fields = _fields_to_build(model)
+    if fields is None:
+        return row_values(model(**values))
+    row, used = {}, 0
+    for column, attname, name, field, target in fields:
+        if attname in values:
+            value = values[attname]
+            used += 1
+        elif name in values:
+            value = values[name]
+            used += 1
+            if target is not None and value is not None:
+                value = getattr(value, target)
+        else:
+            value = field.get_default()
+        row[column] = _json_value(field, value)
+    if used != len(values):
+        unknown = (
+            set(values)
+            - {name for _, attname, name, *_ in fields}
+            - {attname for _, attname, *_ in fields}
+        )
+        raise TypeError(f"{model.__name__} has no field(s) {sorted(unknown)}")
+    return row
+
+
 def mark_saved(*objs: models.Model, using: str = DEFAULT_DB_ALIAS) -> None:
     """These instances are rows now (a SQL function stored them)."""
     for obj in objs:
@@ -145,16 +201,21 @@ def mark_saved(*objs: models.Model, using: str = DEFAULT_DB_ALIAS) -> None:
 
 # Reading model instances from one hand-written SELECT (a join), without building an
 # ORM query each time: the select list and the fields' converters per model, once.
-_readers: dict[tuple[type, str], tuple[list[models.Field], list[str], list[list]]] = {}
+_readers: dict[tuple[type, str], tuple[list[models.Field], list[str], list[tuple]]] = {}
 
 
 def _reader(model: type[models.Model], connection):
     key = (model, connection.alias)
     if key not in _readers:
         fields = list(model._meta.concrete_fields)
+        # only the fields that have converters (decryption, JSON, …), with their position
         converters = [
-            connection.ops.get_db_converters(field.cached_col) + field.get_db_converters(connection)
-            for field in fields
+            (n, field.cached_col, found)
+            for n, field in enumerate(fields)
+            if (
+                found := connection.ops.get_db_converters(field.cached_col)
+                + field.get_db_converters(connection)
+            )
         ]
         _readers[key] = (fields, [field.attname for field in fields], converters)
     return _readers[key]
@@ -177,9 +238,9 @@ def instances_from_row(
         fields, attnames, converters = _reader(model, connection)
         values = list(row[start : start + len(fields)])
         start += len(fields)
-        for n, (field, field_converters) in enumerate(zip(fields, converters, strict=True)):
+        for n, expression, field_converters in converters:
             for converter in field_converters:
-                values[n] = converter(values[n], field.cached_col, connection)
+                values[n] = converter(values[n], expression, connection)
         instances.append(model.from_db(using, attnames, values))
     return instances
 

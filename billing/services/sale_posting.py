@@ -4,8 +4,9 @@
 two to ten statements. The purchase's SQL function (a buyers migration) can instead
 call billing's ``billing_sale_post`` (billing migration 0005) with the posting built
 here: the same terms (``sales.cpl_charge_terms``/``cpa_reserve_terms``), the same
-rows (the transaction, entries and hold as model instances' column values), so the
-two paths write identical rows. The SQL function refuses (writes nothing) when an
+rows (the transaction, entries and hold: the column values their model instances
+would have, ``marketplace.sql.model_row_values``, no instance built), so the two
+paths write identical rows. The SQL function refuses (writes nothing) when an
 account is missing or the wallet can't pay; the caller then takes the general path.
 """
 
@@ -19,7 +20,7 @@ from billing.services.ledger import balanced_lines
 from billing.services.sales import BuyerPayment, cpa_reserve_terms, cpl_charge_terms
 from marketplace.ids import new_id
 from marketplace.models import Organization
-from marketplace.sql import row_values
+from marketplace.sql import model_row_values
 
 Posting = dict[str, object]
 
@@ -28,15 +29,15 @@ def _posting(*, buyer: Organization, terms: BuyerPayment) -> Posting | None:
     lines = balanced_lines(terms.lines(buyer), key=terms.key)
     if len({account for account, _ in lines}) != len(lines):
         return None
-    posted = Transaction(
-        kind=terms.kind,
-        idempotency_key=terms.key,
-        description=terms.description[:500],
-        reference_type="sale",
-        reference_id=terms.sale,
-    )
     return {
-        "transaction": row_values(posted),
+        "transaction": model_row_values(
+            Transaction,
+            kind=terms.kind,
+            idempotency_key=terms.key,
+            description=terms.description[:500],
+            reference_type="sale",
+            reference_id=terms.sale,
+        ),
         "lines": [
             {
                 "entry_id": str(new_id()),
@@ -72,10 +73,13 @@ def cpl_charge_posting(
     earned = dict(terms.credits).get((supplier.pk, AccountKind.SUPPLIER_PENDING))
     if posting is None or not earned:  # nothing earned: the general path's Conflict
         return None
-    hold = EarningsHold(
-        sale_id=terms.sale, supplier=supplier, amount_cents=earned, release_at=hold_until
+    posting["hold"] = model_row_values(
+        EarningsHold,
+        sale_id=terms.sale,
+        supplier=supplier,
+        amount_cents=earned,
+        release_at=hold_until,
     )
-    posting["hold"] = row_values(hold)
     return posting
 
 

@@ -4,7 +4,7 @@ The general path (``purchases.purchase_create``) sends ten statements, each pars
 and planned again, and builds the lead's ORM query every time. Here the lead, its
 segment and its supplier come from one hand-written SELECT (its text built once per
 process; both statements are prepared once per connection), the rows are the same
-instances the general path stores (``purchase_rows``, ``billing.services.sale_posting``),
+values the general path stores (``purchase_rows``, ``billing.services.sale_posting``),
 and the SQL function of buyers migrations 0001/0002 does the rest in one statement,
 ledger included (through billing's own SQL function), in the general path's lock
 order. Outside a transaction that statement is its own transaction: no BEGIN/COMMIT
@@ -28,13 +28,22 @@ from billing.services.sale_posting import cpa_reserve_posting, cpl_charge_postin
 from buyers.ids import as_uuid
 from buyers.services.locks import purchase_lock_keys
 from buyers.services.purchase_rows import Caller, purchase_rows
-from marketplace.models import BillingModel, Lead, LeadStatus, Organization, Sale, Segment
+from marketplace.models import (
+    BillingModel,
+    Lead,
+    LeadStatus,
+    Organization,
+    Sale,
+    SaleEvent,
+    Segment,
+)
 from marketplace.pricing import lead_listed_price
 from marketplace.selectors.catalog import freshness_cutoff
 from marketplace.sql import (
     execute_prepared,
     instances_from_row,
     mark_saved,
+    model_row_values,
     row_values,
     select_list,
 )
@@ -120,7 +129,7 @@ def purchase_quick(
     )
     values = {
         "sale": row_values(sale),
-        "event": row_values(rows.event),
+        "event": model_row_values(SaleEvent, **rows.event_values),
         "access": row_values(rows.reveals[0]) if rows.reveals else None,
     }
     with connection.cursor() as cursor:
@@ -140,5 +149,5 @@ def purchase_quick(
     if outcome != "ok":
         return None
     lead.status, lead.sales_count = status, sales_count
-    mark_saved(sale, rows.event, *rows.reveals)
+    mark_saved(sale, *rows.reveals)
     return sale

@@ -2,7 +2,9 @@
 
 The general path (``purchases.purchase_create``) stores them with ``rows_insert``;
 the one-round-trip path (``purchase_quick``) hands their column values to the
-purchase's SQL function. Same instances, same values, identical rows.
+purchase's SQL function. Same values, identical rows: the event is its field
+values (``event_values``), an instance only for the general path (``event()``),
+the column values straight from them for the quick one (``model_row_values``).
 """
 
 from __future__ import annotations
@@ -40,8 +42,11 @@ class Caller:
 @dataclass(frozen=True)
 class PurchaseRows:
     sale: Sale
-    event: SaleEvent
+    event_values: dict[str, object]
     reveals: list[PersonalDataAccess]
+
+    def event(self) -> SaleEvent:
+        return SaleEvent(**self.event_values)
 
 
 def purchase_rows(
@@ -74,19 +79,19 @@ def purchase_rows(
             now + timedelta(days=segment.action_window_days) if model == BillingModel.CPA else None
         ),
     )
-    event = SaleEvent(
-        sale=sale,
-        kind="purchased",
-        to_status=sale.status,
-        data={
+    event = {
+        "sale": sale,
+        "kind": "purchased",
+        "to_status": sale.status,
+        "data": {
             "billing_model": model,
             "price_cents": price,
             "discount_percent": listed.discount_percent,
             "api_key": str(api_key.pk) if api_key else None,
         },
-        actor=caller.user,
-        created_at=now,
-    )
+        "actor": caller.user,
+        "created_at": now,
+    }
     reveals = (
         personal_data_access_rows(
             buyer=buyer, sales=[sale], channel=caller.reveal, user=caller.user, api_key=api_key
@@ -94,4 +99,4 @@ def purchase_rows(
         if caller.reveal
         else []
     )
-    return PurchaseRows(sale=sale, event=event, reveals=reveals)
+    return PurchaseRows(sale=sale, event_values=event, reveals=reveals)

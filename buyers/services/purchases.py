@@ -202,7 +202,7 @@ def _purchase_general(
 
     rows = purchase_rows(buyer=buyer, lead=lead, model=model, listed=listed, caller=caller)
     sale, price = rows.sale, rows.sale.price_cents
-    rows_insert(sale, rows.event, *rows.reveals)  # one statement
+    rows_insert(sale, rows.event(), *rows.reveals)  # one statement
     if price > 0:
         if model == BillingModel.CPL:
             charge = cpl_charge(
