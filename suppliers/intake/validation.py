@@ -327,14 +327,36 @@ def attribute_validator(segment: Segment) -> Draft202012Validator:
     return validator
 
 
+class _AttributeChecks:
+    """A segment's quick check and compiled validator, for one ``fields`` object.
+
+    Kept in the instance's ``__dict__``, so it would travel with a pickled segment
+    (a draft sent from an upload's preparing process keeps its segment where there
+    is no COPY). The quick check is a closure and can't be pickled; nor is any of
+    it worth sending: a copy arrives empty and is compiled again where it is used.
+    """
+
+    __slots__ = ("fields", "quick", "validator")
+
+    def __init__(self, fields: object, quick: Callable[[Mapping], bool] | None, validator: Any):
+        self.fields, self.quick, self.validator = fields, quick, validator
+
+    def __reduce__(self) -> tuple:
+        return (_AttributeChecks, (_STALE, None, None))
+
+
+_STALE = object()  # the fields of an unpickled entry: never a segment's own
+
+
 def _attribute_checks(segment: Segment) -> tuple[Callable[[Mapping], bool] | None, Any]:
     """The segment's quick check and compiled validator, kept on the instance for as
     long as its ``fields`` are the same object (segments are kept per process)."""
     cached = segment.__dict__.get("_attribute_checks")
-    if cached is None or cached[0] is not segment.fields:
-        cached = (segment.fields, quick_check(segment.fields), attribute_validator(segment))
+    if cached is None or cached.fields is not segment.fields:
+        fields = segment.fields
+        cached = _AttributeChecks(fields, quick_check(fields), attribute_validator(segment))
         segment.__dict__["_attribute_checks"] = cached
-    return cached[1], cached[2]
+    return cached.quick, cached.validator
 
 
 def validate_lead(data: object, *, segments: Mapping[str, Segment], now: datetime) -> LeadDraft:

@@ -47,6 +47,7 @@ def _stored(lead: Lead) -> dict:
     }
 
 
+@pytest.mark.postgres  # COPY
 def test_copy_stores_what_bulk_create_stores() -> None:
     supplier = Organization.objects.create(name="S", kind=OrganizationKind.SUPPLIER)
     segment = Segment.objects.get(slug="loans")
@@ -79,6 +80,7 @@ def test_copy_stores_what_bulk_create_stores() -> None:
     assert not by_copy._state.adding
 
 
+@pytest.mark.postgres  # COPY, and the constraint's name from psycopg2's diagnostics
 def test_an_external_id_stored_already_fails_the_copy_with_nothing_stored() -> None:
     supplier = Organization.objects.create(name="S", kind=OrganizationKind.SUPPLIER)
     segment = Segment.objects.get(slug="loans")

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import pickle
+
 import pytest
+from django.utils import timezone
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
+from marketplace.errors import ValidationFailed
 from marketplace.models import Segment
 from suppliers.intake.schema import quick_check
+from suppliers.intake.validation import validate_lead
+from tests.factories import lead_payload
 
 _VALUES = (
     st.integers(min_value=-10, max_value=20_000_000)
@@ -62,3 +68,24 @@ def test_quick_check_agrees_with_jsonschema(data: st.DataObject) -> None:
 def test_other_schemas_have_no_quick_check() -> None:
     assert quick_check({"type": "object", "properties": {"a": {"anyOf": []}}}) is None
     assert quick_check({"type": "object", "properties": {}}) is None  # extra properties allowed
+
+
+@pytest.mark.django_db
+def test_a_segment_that_has_validated_leads_pickles_and_its_copy_validates_alike() -> None:
+    # given: a segment whose checks are compiled and kept on it (a validated lead)
+    segment = Segment.objects.get(slug="loans")
+    now = timezone.now()
+    validate_lead(lead_payload(), segments={"loans": segment}, now=now)
+
+    # when: it travels pickled (a draft sent by an upload's preparing process)
+    copy = pickle.loads(pickle.dumps(segment))
+
+    # then: the copy validates and refuses what the original does
+    assert validate_lead(lead_payload(), segments={"loans": copy}, now=now).segment is copy
+    wrong = lead_payload(attributes={"amount": "much"})
+    with pytest.raises(ValidationFailed) as original_error:
+        validate_lead(wrong, segments={"loans": segment}, now=now)
+    with pytest.raises(ValidationFailed) as copy_error:
+        validate_lead(wrong, segments={"loans": copy}, now=now)
+    assert copy_error.value.fields == original_error.value.fields
+    assert any(name.startswith("attributes") for name in copy_error.value.fields)
