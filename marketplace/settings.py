@@ -325,6 +325,13 @@ UPLOAD_CHUNK_ROWS = env_int("UPLOAD_CHUNK_ROWS", 1000, minimum=1, maximum=10_000
 # Forked children of a worker that prepare (validate, encrypt) the next chunks while
 # it stores one; 0: the worker does it all.
 UPLOAD_PREPARE_PROCESSES = env_int("UPLOAD_PREPARE_PROCESSES", 2, minimum=0, maximum=16)
+# Between an upload's chunks, the lead table is analysed (PostgreSQL) when more of its
+# rows changed since its last ANALYZE than both of these: the duplicate look-up's plan
+# needs statistics of the table as it is, not as it was before the upload. Checked
+# every UPLOAD_ANALYZE_EVERY_CHUNKS chunks (two catalog values).
+UPLOAD_ANALYZE_MIN_ROWS = env_int("UPLOAD_ANALYZE_MIN_ROWS", 10_000, minimum=0)
+UPLOAD_ANALYZE_PERCENT = env_int("UPLOAD_ANALYZE_PERCENT", 20, minimum=0)
+UPLOAD_ANALYZE_EVERY_CHUNKS = env_int("UPLOAD_ANALYZE_EVERY_CHUNKS", 5, minimum=1)
 # Without a broker (no REDIS_URL: tasks run in-process, `make demo`), an upload is
 # processed in a thread of the web process after the request, not inside it.
 UPLOADS_IN_THREAD = CELERY_TASK_ALWAYS_EAGER

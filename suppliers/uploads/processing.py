@@ -9,7 +9,8 @@ outcome (its leads, its rejected rows, the counters and the checkpoint
 after the last committed row: nothing lost, nothing stored twice. Each chunk
 re-checks the checkpoint under the upload's row lock, so two runs of the same
 upload (a redelivered message while the first still runs) cannot both store a
-chunk.
+chunk. Between chunks the lead table is analysed once the upload has changed a
+large share of it (``statistics``: the duplicate look-up's plan depends on it).
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from suppliers.uploads import mapping, pipeline, reading, storage
 from suppliers.uploads.errors import UploadFileError
 from suppliers.uploads.models import Upload, UploadRowError, UploadRowKind, UploadStatus
 from suppliers.uploads.services import upload_claim, upload_fail, upload_finish
+from suppliers.uploads.statistics import LeadStatistics
 
 logger = logging.getLogger(__name__)
 _REASON_TEXT = dict(RejectionReason.choices)
@@ -101,10 +103,12 @@ def upload_process(
             chunks = _in_children_or_here(
                 upload=upload, path=path, plan=plan, segments=segments, processes=prepare_processes
             )
+        statistics = LeadStatistics()
         try:
             for prepared in chunks:
                 if not _store_chunk(upload=upload, prepared=prepared, segments=segments):
                     return "idle"
+                statistics.chunk_stored(len(prepared.leads))  # between chunks' transactions
                 if time_budget is not None and time.monotonic() - started > time_budget:
                     return "more"
         finally:
