@@ -238,7 +238,7 @@ def test_read_only_pages_refuse_post(client, supplier_a):
 @pytest.mark.parametrize(
     ("language", "message"),
     [
-        ("ru", "У организации должен быть хотя бы один владелец."),
+        ("ru", "У организации должен быть хотя бы один владелец."),  # noqa: RUF001
         ("ro", "O organizație are nevoie de cel puțin un proprietar."),
         ("pl", "Organizacja musi mieć co najmniej jednego właściciela."),
     ],
