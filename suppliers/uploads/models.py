@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from marketplace.ids import new_id
 from marketplace.models import Organization, Segment
+from suppliers.uploads.errors import UploadMessage
 
 
 class UploadStatus(models.TextChoices):
@@ -57,7 +58,12 @@ class Upload(models.Model):
     rejected = models.PositiveIntegerField(default=0)
     # Reason key ("phone", "suppressed", "duplicate", ...) → rows; for the summary.
     reason_counts = models.JSONField(default=dict, blank=True)
-    failure_reason = models.TextField(blank=True, default="")
+    failure_reason = models.TextField(blank=True, default="")  # English, for the API
+    # The failure's msgid and parameters ({"msgid", "params"}): the page renders it in
+    # the viewer's language. Empty for uploads that failed before it was kept.
+    failure_message = models.JSONField(default=dict, blank=True)
+    # The creator's language (of their request): the error report's reasons are in it.
+    language = models.CharField(max_length=16, blank=True, default="")
 
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     started_at = models.DateTimeField(null=True, blank=True)
@@ -78,6 +84,17 @@ class Upload(models.Model):
 
     def __str__(self) -> str:
         return f"Upload {self.id} ({self.status})"
+
+    @property
+    def failure_text(self) -> str:
+        """Why it failed, in the active language (the stored English for older rows)."""
+        message = UploadMessage.from_json(self.failure_message)
+        if message is None:
+            return self.failure_reason
+        try:
+            return message.translated()
+        except (KeyError, TypeError, ValueError):  # parameters that do not fit the text
+            return self.failure_reason
 
     @property
     def is_active(self) -> bool:

@@ -26,14 +26,15 @@ from pathlib import Path
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext, gettext_noop
 
 from marketplace.errors import ApplicationError
 from marketplace.models import LeadStatus, RejectionReason, Segment
 from suppliers.intake.preparing import PreparedLead, leads_prepare
 from suppliers.services import lead_submit_prepared
 from suppliers.uploads import mapping, pipeline, reading, storage
-from suppliers.uploads.errors import UploadFileError
+from suppliers.uploads.errors import TOO_MANY_ROWS, UploadFileError
 from suppliers.uploads.models import Upload, UploadRowError, UploadRowKind, UploadStatus
 from suppliers.uploads.services import upload_claim, upload_fail, upload_finish
 from suppliers.uploads.statistics import LeadStatistics
@@ -66,9 +67,7 @@ def _count_rows(upload: Upload, path: Path) -> None:
     for _row in reading.data_rows(path, _info(upload), after=upload.last_row):
         total += 1
         if total > settings.UPLOAD_MAX_ROWS:
-            raise UploadFileError(
-                f"The file has more than {settings.UPLOAD_MAX_ROWS:,} rows; split it into several."
-            )
+            raise UploadFileError(TOO_MANY_ROWS, {"limit": f"{settings.UPLOAD_MAX_ROWS:,}"})
     Upload.objects.filter(pk=upload.pk).update(total_rows=total)
     upload.total_rows = total
 
@@ -83,13 +82,19 @@ def upload_process(
     upload = upload_claim(upload_id=upload_id)
     if upload is None:
         return "idle"
+    # The rows' reasons (the error report) in the language of whoever uploaded the file.
+    with translation.override(upload.language or None):
+        return _process(upload, time_budget=time_budget, prepare_processes=prepare_processes)
+
+
+def _process(upload: Upload, *, time_budget: float | None, prepare_processes: int) -> str:
     started = time.monotonic()
     try:
         path = storage.stored_path(upload.stored_name)
         if not path.exists():
-            raise UploadFileError("The stored file is gone; upload it again.")
+            raise UploadFileError(gettext_noop("The stored file is gone; upload it again."))
         if not upload.segment.is_active:
-            raise UploadFileError("The segment was closed; choose another one.")
+            raise UploadFileError(gettext_noop("The segment was closed; choose another one."))
         if upload.total_rows is None and upload.processed_rows == 0:
             _count_rows(upload, path)
         plan = mapping.build_plan(
@@ -114,7 +119,7 @@ def upload_process(
         finally:
             chunks.close()  # a child still preparing is stopped
     except UploadFileError as exc:
-        upload_fail(upload=upload, reason=exc.message)
+        upload_fail(upload=upload, reason=exc.text)
         return "failed"
     # An XLSX's declared dimension may have been wrong: the rows read are the total.
     Upload.objects.filter(pk=upload.pk, status=UploadStatus.PROCESSING).update(
@@ -208,7 +213,10 @@ def prepare_chunk(
             continue
         reasons = _invalid_reasons(item)
         if len(cells) < plan.width:  # say why the fields are missing
-            note = f"the row has {len(cells)} cells but the header has {plan.width} columns"
+            note = gettext("the row has %(cells)s cells but the header has %(columns)s columns") % {
+                "cells": len(cells),
+                "columns": plan.width,
+            }
             reasons.insert(0, ("row", note))
         invalid.append((number, cells, reasons))
     return PreparedChunk(
@@ -269,7 +277,13 @@ def _store_chunk(
                         number,
                         cells,
                         UploadRowKind.DUPLICATE,
-                        [(RESENT, "external_id: sent before; the lead stored then is kept")],
+                        [
+                            (
+                                RESENT,
+                                "external_id: "
+                                + gettext("sent before; the lead stored then is kept"),
+                            )
+                        ],
                     )
                 )
             elif verdict.status == LeadStatus.REJECTED:

@@ -20,6 +20,8 @@ from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from django.utils.translation import gettext_noop
+
 from suppliers.uploads.errors import UploadFileError
 
 SAMPLE_BYTES = 256 * 1024
@@ -56,12 +58,18 @@ def detect_format(head: bytes) -> str:
         return "xlsx"
     if head.startswith(OLE2_MAGIC):
         raise UploadFileError(
-            "Old Excel (.xls) files are not supported: save the sheet as .xlsx or CSV."
+            gettext_noop(
+                "Old Excel (.xls) files are not supported: save the sheet as .xlsx or CSV."
+            )
         )
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        raise UploadFileError("The file is UTF-16 text: save it as CSV UTF-8 instead.")
+        raise UploadFileError(
+            gettext_noop("The file is UTF-16 text: save it as CSV UTF-8 instead.")
+        )
     if _looks_binary(head):
-        raise UploadFileError("This is not a CSV or XLSX file (it holds binary data).")
+        raise UploadFileError(
+            gettext_noop("This is not a CSV or XLSX file (it holds binary data).")
+        )
     return "csv"
 
 
@@ -192,11 +200,19 @@ def csv_records(path: Path, *, encoding: str, delimiter: str) -> Iterator[list[s
                 yield record
         except UnicodeDecodeError:
             raise UploadFileError(
-                f"The file is not valid {encoding} text after row {number}: "
-                "save it again in one encoding (UTF-8 is best)."
+                # Translators: encoding is a name such as utf-8 or cp1250.
+                gettext_noop(
+                    "The file is not valid %(encoding)s text after row %(row)s: "
+                    "save it again in one encoding (UTF-8 is best)."
+                ),
+                {"encoding": encoding, "row": number},
             ) from None
         except csv.Error as exc:
-            raise UploadFileError(f"Row {number + 1} cannot be read as CSV: {exc}.") from None
+            raise UploadFileError(
+                # Translators: error is Python's csv module's own (English) explanation.
+                gettext_noop("Row %(row)s cannot be read as CSV: %(error)s."),
+                {"row": number + 1, "error": str(exc)},
+            ) from None
 
 
 def check_zip(path: Path, *, max_expanded_bytes: int) -> None:
@@ -206,24 +222,29 @@ def check_zip(path: Path, *, max_expanded_bytes: int) -> None:
         with zipfile.ZipFile(path) as archive:
             members = archive.infolist()
     except (zipfile.BadZipFile, OSError, ValueError):
-        raise UploadFileError("The file is not a valid XLSX workbook (a broken zip).") from None
+        raise UploadFileError(
+            gettext_noop("The file is not a valid XLSX workbook (a broken zip).")
+        ) from None
     names = {member.filename for member in members}
     if "xl/workbook.xml" not in names:
-        raise UploadFileError("The file is a zip archive but not an XLSX workbook.")
+        raise UploadFileError(gettext_noop("The file is a zip archive but not an XLSX workbook."))
     expanded = 0
     limit_mb = max_expanded_bytes // (1024 * 1024)
     for member in members:
         expanded += member.file_size
         if expanded > max_expanded_bytes:
             raise UploadFileError(
-                f"The workbook would expand to more than {limit_mb} MB: refused. "
-                "Split it, or upload it as CSV."
+                gettext_noop(
+                    "The workbook would expand to more than %(limit)s MB: refused. "
+                    "Split it, or upload it as CSV."
+                ),
+                {"limit": limit_mb},
             )
         if member.file_size > 1024 * 1024 and (
             member.file_size > MAX_COMPRESSION_RATIO * max(member.compress_size, 1)
         ):
             raise UploadFileError(
-                "The workbook is compressed suspiciously well (a zip bomb?): refused."
+                gettext_noop("The workbook is compressed suspiciously well (a zip bomb?): refused.")
             )
 
 
@@ -256,7 +277,9 @@ def _open_workbook(path: Path) -> tuple[BinaryIO, Any]:
         return handle, load_workbook(handle, read_only=True, data_only=False)
     except Exception:  # hostile or broken input: any parser error means "unreadable"
         handle.close()
-        raise UploadFileError("The XLSX workbook cannot be opened: it is damaged.") from None
+        raise UploadFileError(
+            gettext_noop("The XLSX workbook cannot be opened: it is damaged.")
+        ) from None
 
 
 def xlsx_records(path: Path) -> Iterator[list[str]]:
@@ -266,7 +289,7 @@ def xlsx_records(path: Path) -> Iterator[list[str]]:
     number = 0
     try:
         if not workbook.worksheets:
-            raise UploadFileError("The workbook has no sheet.")
+            raise UploadFileError(gettext_noop("The workbook has no sheet."))
         sheet = workbook.worksheets[0]
         try:
             for number, row in enumerate(sheet.iter_rows(), start=1):  # noqa: B007
@@ -278,7 +301,10 @@ def xlsx_records(path: Path) -> Iterator[list[str]]:
             raise
         except Exception:  # a damaged sheet part
             raise UploadFileError(
-                f"The XLSX workbook is damaged after row {number}; nothing after it can be read."
+                gettext_noop(
+                    "The XLSX workbook is damaged after row %(row)s; nothing after it can be read."
+                ),
+                {"row": number},
             ) from None
     finally:
         workbook.close()
@@ -291,7 +317,7 @@ def xlsx_declared_rows(path: Path) -> int | None:
     try:
         sheet = workbook.worksheets[0] if workbook.worksheets else None
         if sheet is None:
-            raise UploadFileError("The workbook has no sheet.")
+            raise UploadFileError(gettext_noop("The workbook has no sheet."))
         try:
             return sheet.max_row if sheet.max_row and sheet.max_row > 1 else None
         except Exception:
@@ -322,7 +348,7 @@ def inspect(path: Path, *, max_rows: int, max_expanded_bytes: int) -> FileInfo:
     with path.open("rb") as raw:
         head = raw.read(SAMPLE_BYTES)
     if not head.strip():
-        raise UploadFileError("The file is empty.")
+        raise UploadFileError(gettext_noop("The file is empty."))
     file_format = detect_format(head)
     if file_format == "xlsx":
         check_zip(path, max_expanded_bytes=max_expanded_bytes)
@@ -342,7 +368,7 @@ def inspect(path: Path, *, max_rows: int, max_expanded_bytes: int) -> FileInfo:
             header = [cell.strip() for cell in cells]
             break
     if header is None:
-        raise UploadFileError("The file has no rows at all.")
+        raise UploadFileError(gettext_noop("The file has no rows at all."))
     if info.file_format == "csv":
         total = 0
         for cells in rows:
@@ -355,7 +381,7 @@ def inspect(path: Path, *, max_rows: int, max_expanded_bytes: int) -> FileInfo:
         if not has_data:
             total = 0
     if total == 0:
-        raise UploadFileError("The file has a header row but no leads under it.")
+        raise UploadFileError(gettext_noop("The file has a header row but no leads under it."))
     return FileInfo(
         file_format=info.file_format,
         encoding=info.encoding,

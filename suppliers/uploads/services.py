@@ -17,12 +17,14 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from marketplace.errors import ApplicationError, Forbidden, ValidationFailed
 from marketplace.models import Organization, Segment, User
 from suppliers.uploads import background, mapping, reading, storage
-from suppliers.uploads.errors import UploadFileError, UploadTooLarge
+from suppliers.uploads.errors import TOO_MANY_ROWS, UploadFileError, UploadMessage, UploadTooLarge
 from suppliers.uploads.models import (
     ColumnMemory,
     Upload,
@@ -42,8 +44,8 @@ def _segment(slug: object) -> Segment:
     )
     if segment is None:
         raise ValidationFailed(
-            "Choose an active segment.",
-            fields={"segment": ["Unknown segment; see GET /api/v1/segments/."]},
+            _("Choose an active segment."),
+            fields={"segment": [_("Unknown segment; see GET /api/v1/segments/.")]},
         )
     return segment
 
@@ -70,7 +72,10 @@ def _require_columns(mapped: Mapping[int, str]) -> None:
     missing = mapping.missing_required(mapped)
     if missing:
         raise UploadFileError(
-            "No column of the file is mapped to: " + ", ".join(missing) + ".", field="column_map"
+            # Translators: fields is a list of field names such as "external_id, phone".
+            gettext_noop("No column of the file is mapped to: %(fields)s."),
+            {"fields": ", ".join(missing)},
+            field="column_map",
         )
 
 
@@ -92,7 +97,7 @@ def upload_create(
     ValidationFailed (422) for a file, segment or column map we cannot use;
     nothing is kept then."""
     if not supplier.is_supplier:
-        raise Forbidden("Uploads are for supplier organizations.")
+        raise Forbidden(_("Uploads are for supplier organizations."))
     segment = _segment(segment_slug)
     max_bytes = settings.UPLOAD_MAX_BYTES
     if size_hint is not None and size_hint > max_bytes:
@@ -105,9 +110,7 @@ def upload_create(
             max_expanded_bytes=settings.UPLOAD_MAX_EXPANDED_BYTES,
         )
         if info.total_rows is not None and info.total_rows > settings.UPLOAD_MAX_ROWS:
-            raise UploadTooLarge(
-                f"The file has more than {settings.UPLOAD_MAX_ROWS:,} rows; split it into several."
-            )
+            raise UploadTooLarge(_(TOO_MANY_ROWS) % {"limit": f"{settings.UPLOAD_MAX_ROWS:,}"})
         mapped = mapping.auto_map(info.headers, segment=segment, memory=_memory(supplier))
         if column_map:
             mapped, problems = mapping.apply_column_map(
@@ -115,7 +118,7 @@ def upload_create(
             )
             if problems:
                 raise ValidationFailed(
-                    "The column map names columns or fields that do not exist.",
+                    _("The column map names columns or fields that do not exist."),
                     fields={f"column_map.{header}": texts for header, texts in problems.items()},
                 )
         if not await_mapping:
@@ -137,6 +140,7 @@ def upload_create(
                 column_map={str(index): target for index, target in sorted(mapped.items())},
                 total_rows=info.total_rows,
                 last_row=info.header_row,
+                language=(translation.get_language() or "")[:16],
             )
             _event(upload, "", status)
             if not await_mapping:
@@ -161,18 +165,25 @@ def upload_confirm_mapping(*, upload: Upload, choices: Mapping[int, str]) -> Upl
     """The supplier's page: the columns as chosen (index → field); queue the upload."""
     locked = Upload.objects.select_for_update().get(pk=upload.pk)
     if locked.status != UploadStatus.AWAITING_MAPPING:
-        raise ApplicationError("This upload's columns are already confirmed.", code="invalid_state")
+        raise ApplicationError(
+            _("This upload's columns are already confirmed."), code="invalid_state"
+        )
     targets = {name for name, _label in mapping.field_choices(locked.segment)}
     mapped: dict[int, str] = {}
     for index, target in choices.items():
         if not target:
             continue
         if target not in targets or not 0 <= index < len(locked.headers):
-            raise ValidationFailed("Unknown column or field.", fields={"column_map": [target]})
+            raise ValidationFailed(_("Unknown column or field."), fields={"column_map": [target]})
         if target in mapped.values():
             raise ValidationFailed(
-                "Each field can come from one column only.",
-                fields={"column_map": [f"{target} is chosen for two columns."]},
+                _("Each field can come from one column only."),
+                fields={
+                    "column_map": [
+                        # Translators: field is a lead field's name such as phone.
+                        _("%(field)s is chosen for two columns.") % {"field": target}
+                    ]
+                },
             )
         mapped[index] = target
     _require_columns(mapped)
@@ -245,7 +256,11 @@ def _start_next(supplier_id: object) -> None:
         enqueue(upload_id)
 
 
-def upload_finish(*, upload: Upload, status: str, reason: str = "") -> bool:
+def upload_finish(*, upload: Upload, status: str, reason: UploadMessage | None = None) -> bool:
+    """``reason`` (a failure's) is stored in English in ``failure_reason`` and as its
+    msgid and parameters in ``failure_message``, for the page to render in the viewer's
+    language."""
+    english = reason.english() if reason is not None else ""
     with transaction.atomic():
         locked = Upload.objects.select_for_update().get(pk=upload.pk)
         if locked.status not in (
@@ -256,19 +271,20 @@ def upload_finish(*, upload: Upload, status: str, reason: str = "") -> bool:
             return False
         previous = locked.status
         locked.status = status
-        locked.failure_reason = reason[:2000]
+        locked.failure_reason = english[:2000]
+        locked.failure_message = reason.as_json() if reason is not None else {}
         locked.finished_at = timezone.now()
-        locked.save(update_fields=["status", "failure_reason", "finished_at"])
-        _event(locked, previous, status, reason)
+        locked.save(update_fields=["status", "failure_reason", "failure_message", "finished_at"])
+        _event(locked, previous, status, english)
         stored_name, supplier_id = locked.stored_name, locked.supplier_id
         # The report keeps what a person needs; the file with everyone's data goes.
         transaction.on_commit(lambda: storage.discard(stored_name), robust=True)
         transaction.on_commit(lambda: _start_next(supplier_id), robust=True)
-    logger.info("upload %s id=%s %s", status, upload.pk, reason)
+    logger.info("upload %s id=%s %s", status, upload.pk, english)
     return True
 
 
-def upload_fail(*, upload: Upload, reason: str) -> bool:
+def upload_fail(*, upload: Upload, reason: UploadMessage) -> bool:
     return upload_finish(upload=upload, status=UploadStatus.FAILED, reason=reason)
 
 
@@ -302,6 +318,9 @@ def uploads_discard_abandoned(*, now: Any = None) -> int:
     count = 0
     for upload in abandoned:
         count += upload_fail(
-            upload=upload, reason="The columns were never confirmed; upload the file again."
+            upload=upload,
+            reason=UploadMessage(
+                gettext_noop("The columns were never confirmed; upload the file again.")
+            ),
         )
     return count

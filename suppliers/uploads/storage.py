@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from django.conf import settings
+from django.utils.translation import gettext
 
 from suppliers.uploads.errors import UploadTooLarge
 
@@ -40,7 +41,9 @@ def store_chunks(chunks: Iterable[bytes], *, max_bytes: int) -> tuple[str, Path,
 
 
 def too_large_message(max_bytes: int) -> str:
-    return f"The file is larger than {max_bytes // (1024 * 1024)} MB; split it into several."
+    return gettext("The file is larger than %(limit)s MB; split it into several.") % {
+        "limit": max_bytes // (1024 * 1024)
+    }
 
 
 def discard(stored_name: str) -> None:

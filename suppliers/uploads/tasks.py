@@ -11,7 +11,9 @@ import logging
 from celery import shared_task
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
+from django.utils.translation import gettext_noop
 
+from suppliers.uploads.errors import UploadMessage
 from suppliers.uploads.models import Upload
 from suppliers.uploads.processing import upload_process
 from suppliers.uploads.services import (
@@ -49,9 +51,12 @@ def process_upload(self, upload_id: str) -> str:
         if upload is not None:
             upload_fail(
                 upload=upload,
-                reason=(
-                    f"An unexpected error stopped processing after row {upload.last_row}; "
-                    "the rows before it are stored. Our team has been told."
+                reason=UploadMessage(
+                    gettext_noop(
+                        "An unexpected error stopped processing after row %(row)s; "
+                        "the rows before it are stored. Our team has been told."
+                    ),
+                    {"row": upload.last_row},
                 ),
             )
         return "failed"
