@@ -46,6 +46,7 @@ def main() -> int:
     parser.add_argument("--database", default="leadmarket_profile")
     parser.add_argument("--upload", type=int, default=0, help="rows: profile an upload instead")
     parser.add_argument("--profile", action="store_true", help="with --upload: cProfile")
+    parser.add_argument("--keep", action="store_true", help="keep the database (for EXPLAIN)")
     args = parser.parse_args()
 
     admin_url = os.environ.get("DATABASE_URL") or DEFAULT_ADMIN_URL
@@ -111,7 +112,8 @@ def main() -> int:
         from django.db import connections
 
         connections.close_all()
-        drop_database(admin_url, args.database)
+        if not args.keep:
+            drop_database(admin_url, args.database)
     return 0
 
 
@@ -128,6 +130,7 @@ def profile_upload(rows: int, *, with_profile: bool) -> None:
     from marketplace.models import Organization, Segment
     from suppliers.services import lead_submit_prepared
     from suppliers.uploads import mapping, processing, reading
+    from suppliers.uploads.statistics import LeadStatistics
 
     path = Path(tempfile.mkdtemp(prefix="profile-upload-")) / "leads.csv"
     generate(path, rows)
@@ -171,6 +174,7 @@ def profile_upload(rows: int, *, with_profile: bool) -> None:
         backend = cursor.fetchone()[0]
     connection.force_debug_cursor = True  # record every statement's time
     connection.queries_log.clear()
+    statistics = LeadStatistics()  # as upload_process: ANALYZE between chunks when due
     backend_before, started = _cpu_seconds(backend), time.process_time()
     for chunk in prepared:
         with transaction.atomic():
@@ -180,6 +184,7 @@ def profile_upload(rows: int, *, with_profile: bool) -> None:
                 segments=segments,
                 now=chunk.now,
             )
+        statistics.chunk_stored(len(chunk.leads))
     python, database = time.process_time() - started, _cpu_seconds(backend) - backend_before
     print(
         f"judging and storing: {python * per:.3f} s CPU per 10,000 rows in Python,"
@@ -187,11 +192,20 @@ def profile_upload(rows: int, *, with_profile: bool) -> None:
     )
     kinds: dict[str, list[float]] = {}
     for query in connection.queries_log:
-        words = query["sql"].split()
+        # The look-up's "SET LOCAL …; SELECT …" counts as its SELECT.
+        words = (
+            query["sql"].split("; ", 1)[-1].split()
+            if query["sql"].startswith("SET ")
+            else query["sql"].split()
+        )
         kind = " ".join(words[:2]) if words[0] in ("COPY", "SELECT") else words[0]
         kinds.setdefault(kind[:40], []).append(float(query["time"]))
     for kind, times in sorted(kinds.items(), key=lambda item: -sum(item[1])):
-        print(f"  {kind:40} {len(times):5d} statements, {sum(times) * per:.3f} s per 10,000 rows")
+        middle = sorted(times)[len(times) // 2]
+        print(
+            f"  {kind:40} {len(times):5d} statements, {sum(times) * per:.3f} s per 10,000 rows"
+            f" (median {middle * 1000:.1f} ms, max {max(times) * 1000:.1f} ms)"
+        )
 
 
 if __name__ == "__main__":
