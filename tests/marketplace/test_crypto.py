@@ -187,3 +187,23 @@ def test_rotation_stops_with_a_clear_error_when_a_key_is_missing(supplier_a):
 def test_rotation_refuses_a_bad_batch_size():
     with pytest.raises(CommandError):
         _rotate(batch_size=0)
+
+
+@pytest.mark.parametrize("key_length", [0, 1, 16, 32, 63, 64, 65, 100, 200])
+def test_the_sha256_mac_is_the_standard_hmac_for_every_key_length(key_length):
+    from marketplace.crypto import _Sha256Mac
+
+    key = bytes((n * 37 + 11) % 256 for n in range(key_length))
+    mac = _Sha256Mac(key)
+    for message in (b"", b"a", b"phone:+48601234567", bytes(range(256)) * 3):
+        expected = hmac.new(key, message, hashlib.sha256)
+        assert mac.digest(message) == expected.digest()
+        assert mac.mac(message).hexdigest() == expected.hexdigest()
+
+
+@pytest.mark.parametrize("blind_key", ["short", "k" * 64, "a longer key than one block " * 4])
+def test_blind_index_is_the_hmac_of_kind_and_value_whatever_the_key(blind_key):
+    with override_settings(BLIND_INDEX_KEY=blind_key):
+        for kind, value in (("phone", "+48601234567"), ("email", "anna@example.pl"), ("x", "")):
+            expected = hmac.new(blind_key.encode(), f"{kind}:{value}".encode(), hashlib.sha256)
+            assert blind_index(kind, value) == expected.hexdigest()
