@@ -20,6 +20,7 @@ import re
 
 import email_validator
 import phonenumbers
+from django.utils.translation import gettext as _
 from email_validator import EmailNotValidError, validate_email
 
 from suppliers.intake.phones import e164
@@ -32,10 +33,16 @@ class NormalizationError(ValueError):
     pass
 
 
+def _invalid_phone(country: str) -> str:
+    # Translators: country is an ISO 3166 code such as PL.
+    return _("not a valid number for %(country)s") % {"country": country}
+
+
 def normalize_phone(raw: str, *, country: str) -> str:
     if len(raw) > MAX_PHONE_LENGTH:
         raise NormalizationError(
-            f"too long to be a phone number (at most {MAX_PHONE_LENGTH} characters)"
+            _("too long to be a phone number (at most %(limit)s characters)")
+            % {"limit": MAX_PHONE_LENGTH}
         )
     fast = e164(raw, country)
     if fast is not None:
@@ -43,9 +50,9 @@ def normalize_phone(raw: str, *, country: str) -> str:
     try:
         number = phonenumbers.parse(raw, country)
     except phonenumbers.NumberParseException:
-        raise NormalizationError(f"not a valid number for {country}") from None
+        raise NormalizationError(_invalid_phone(country)) from None
     if not phonenumbers.is_valid_number(number):
-        raise NormalizationError(f"not a valid number for {country}")
+        raise NormalizationError(_invalid_phone(country))
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
@@ -74,7 +81,8 @@ def _plain_email(raw: str) -> str | None:
 def normalize_email(raw: str) -> str:
     if len(raw) > MAX_EMAIL_LENGTH:
         raise NormalizationError(
-            f"too long to be an email address (at most {MAX_EMAIL_LENGTH} characters)"
+            _("too long to be an email address (at most %(limit)s characters)")
+            % {"limit": MAX_EMAIL_LENGTH}
         )
     plain = _plain_email(raw)
     if plain is not None:
@@ -82,7 +90,10 @@ def normalize_email(raw: str) -> str:
     try:
         result = validate_email(raw, check_deliverability=False)
     except EmailNotValidError as exc:
-        raise NormalizationError(f"not a valid email address ({exc})") from None
+        raise NormalizationError(
+            # Translators: error is the email checker's own (English) explanation.
+            _("not a valid email address (%(error)s)") % {"error": exc}
+        ) from None
     return result.normalized.lower()
 
 

@@ -19,6 +19,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
 from jsonschema import Draft202012Validator
 
 from marketplace.crypto import blind_index
@@ -139,20 +140,20 @@ def _text(
     value = data.get(name)
     if value is None or (isinstance(value, str) and not value.strip()):
         if required:
-            errors.add(label, "This field is required.")
+            errors.add(label, _("This field is required."))
         return ""
     if not isinstance(value, str):
-        errors.add(label, "Must be text.")
+        errors.add(label, _("Must be text."))
         return ""
     value = value.strip()
     if len(value) > max_length:
-        errors.add(label, f"At most {max_length} characters.")
+        errors.add(label, _("At most %(limit)s characters.") % {"limit": max_length})
         return ""
     printable = (
         value.replace("\r\n", "\n").replace("\n", " ").replace("\t", " ") if multiline else value
     )
     if not printable.isprintable():
-        errors.add(label, "Contains control characters.")
+        errors.add(label, _("Contains control characters."))
         return ""
     return value
 
@@ -161,22 +162,22 @@ def _timestamp(value: object, label: str, errors: _Errors, *, now: datetime) -> 
     if value is None or value == "":
         return None
     if not isinstance(value, str) or len(value) > 40:
-        errors.add(label, "Must be an ISO 8601 timestamp such as 2026-11-20T10:00:00Z.")
+        errors.add(label, _("Must be an ISO 8601 timestamp such as 2026-11-20T10:00:00Z."))
         return None
     try:
         parsed = parse_datetime(value.strip())
     except ValueError:
         parsed = None
     if parsed is None:
-        errors.add(label, "Must be an ISO 8601 timestamp such as 2026-11-20T10:00:00Z.")
+        errors.add(label, _("Must be an ISO 8601 timestamp such as 2026-11-20T10:00:00Z."))
         return None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)  # the API speaks UTC
     if parsed > now + CLOCK_SKEW:
-        errors.add(label, "Cannot be in the future.")
+        errors.add(label, _("Cannot be in the future."))
         return None
     if parsed.year < 2000:
-        errors.add(label, "Is too far in the past.")
+        errors.add(label, _("Is too far in the past."))
         return None
     return parsed.astimezone(UTC)
 
@@ -185,16 +186,19 @@ def _url(value: object, label: str, errors: _Errors) -> str:
     if value is None or value == "":
         return ""
     if not isinstance(value, str) or len(value) > MAX_URL_LENGTH:
-        errors.add(label, f"Must be a web address of at most {MAX_URL_LENGTH} characters.")
+        errors.add(
+            label,
+            _("Must be a web address of at most %(limit)s characters.") % {"limit": MAX_URL_LENGTH},
+        )
         return ""
     if not value.isprintable():
         # URLValidator lets NUL and lone surrogates through in the path; PostgreSQL does not.
-        errors.add(label, "Contains control characters.")
+        errors.add(label, _("Contains control characters."))
         return ""
     try:
         _url_validator(value.strip())
     except ValidationError:
-        errors.add(label, "Must be an http or https web address.")
+        errors.add(label, _("Must be an http or https web address."))
         return ""
     return value.strip()
 
@@ -209,7 +213,7 @@ def _choice(data: Mapping, name: str, choices: type, errors: _Errors) -> str:
     if value is None or value == "":
         return ""
     if not isinstance(value, str) or value not in _values_of(choices):
-        errors.add(name, "Must be one of: " + ", ".join(choices.values) + ".")
+        errors.add(name, _("Must be one of: %(choices)s.") % {"choices": ", ".join(choices.values)})
         return ""
     return value
 
@@ -227,10 +231,10 @@ def _consent(data: Mapping, draft: LeadDraft, errors: _Errors, now: datetime) ->
     if consent is None:
         return
     if not isinstance(consent, dict):
-        errors.add("consent", 'Must be an object with "text" and "captured_at".')
+        errors.add("consent", _('Must be an object with "text" and "captured_at".'))
         return
     for unknown in sorted(set(consent) - CONSENT_FIELDS):
-        errors.add(f"consent.{unknown}", "Unknown field.")
+        errors.add(f"consent.{unknown}", _("Unknown field."))
     draft.consent_text = _text(
         consent, "text", errors, max_length=MAX_TEXT_LENGTH, label="consent.text", multiline=True
     )
@@ -245,7 +249,7 @@ def _consent(data: Mapping, draft: LeadDraft, errors: _Errors, now: datetime) ->
             ip = ip.strip()
             draft.consent_ip = ip if _PLAIN_IPV4.fullmatch(ip) else str(ipaddress.ip_address(ip))
         except ValueError:
-            errors.add("consent.ip", "Must be an IPv4 or IPv6 address.")
+            errors.add("consent.ip", _("Must be an IPv4 or IPv6 address."))
     draft.consent_page_url = _url(consent.get("page_url"), "consent.page_url", errors)
     draft.consent_certificate_url = _url(
         consent.get("certificate_url"), "consent.certificate_url", errors
@@ -258,21 +262,24 @@ def _qualification(data: Mapping, draft: LeadDraft, errors: _Errors) -> None:
     if qualification is None:
         return
     if not isinstance(qualification, dict):
-        errors.add("qualification", "Must be an object (budget, authority, need, timeline).")
+        errors.add("qualification", _("Must be an object (budget, authority, need, timeline)."))
         return
     for unknown in sorted(set(qualification) - QUALIFICATION_FIELDS):
-        errors.add(f"qualification.{unknown}", "Unknown field.")
+        errors.add(f"qualification.{unknown}", _("Unknown field."))
     cleaned: dict[str, object] = {}
     for name in ("budget", "authority", "need"):
         value = qualification.get(name)
         if value is not None and not isinstance(value, bool):
-            errors.add(f"qualification.{name}", "Must be true, false or null.")
+            errors.add(f"qualification.{name}", _("Must be true, false or null."))
         elif value is not None:
             cleaned[name] = value
     timeline = qualification.get("timeline")
     if timeline is not None:
         if timeline not in TIMELINES:
-            errors.add("qualification.timeline", "Must be one of: " + ", ".join(TIMELINES) + ".")
+            errors.add(
+                "qualification.timeline",
+                _("Must be one of: %(choices)s.") % {"choices": ", ".join(TIMELINES)},
+            )
         else:
             cleaned["timeline"] = timeline
     draft.qualification = cleaned
@@ -283,20 +290,22 @@ def _attributes(data: Mapping, draft: LeadDraft, errors: _Errors) -> None:
     if attributes is None:
         attributes = {}
     if not isinstance(attributes, dict):
-        errors.add("attributes", "Must be an object.")
+        errors.add("attributes", _("Must be an object."))
         return
     try:
         encoded = json.dumps(attributes, ensure_ascii=False, allow_nan=False).encode()
     except (ValueError, UnicodeEncodeError):
         # Uploads reach here without the API's JSON parser: jsonb refuses NaN, Infinity
         # and lone surrogates.
-        errors.add("attributes", "Numbers must be finite and text valid Unicode.")
+        errors.add("attributes", _("Numbers must be finite and text valid Unicode."))
         return
     if b"\\u0000" in encoded:
-        errors.add("attributes", "Text may not contain NUL characters.")
+        errors.add("attributes", _("Text may not contain NUL characters."))
         return
     if len(encoded) > MAX_ATTRIBUTES_BYTES:
-        errors.add("attributes", f"At most {MAX_ATTRIBUTES_BYTES // 1024} KB.")
+        errors.add(
+            "attributes", _("At most %(limit)s KB.") % {"limit": MAX_ATTRIBUTES_BYTES // 1024}
+        )
         return
     quick, validator = _attribute_checks(draft.segment)
     if quick is not None and quick(attributes):
@@ -307,7 +316,7 @@ def _attributes(data: Mapping, draft: LeadDraft, errors: _Errors) -> None:
         if error.validator == "required":
             missing = error.message.split("'")[1] if "'" in error.message else ""
             errors.add(
-                f"attributes.{missing}" if missing else "attributes", "This field is required."
+                f"attributes.{missing}" if missing else "attributes", _("This field is required.")
             )
         else:
             errors.add(f"attributes.{path}" if path else "attributes", error.message)
@@ -363,21 +372,21 @@ def validate_lead(data: object, *, segments: Mapping[str, Segment], now: datetim
     """Validate and normalize one lead as sent, or raise ValidationFailed with every problem."""
     if not isinstance(data, dict):
         raise ValidationFailed(
-            "A lead must be a JSON object.",
-            fields={"non_field_errors": ["Expected a JSON object."]},
+            _("A lead must be a JSON object."),
+            fields={"non_field_errors": [_("Expected a JSON object.")]},
         )
     errors = _Errors()
     for unknown in sorted(set(data) - TOP_LEVEL_FIELDS):
-        errors.add(str(unknown)[:64], "Unknown field.")
+        errors.add(str(unknown)[:64], _("Unknown field."))
 
     segment_slug = data.get("segment")
     segment = segments.get(segment_slug) if isinstance(segment_slug, str) else None
     if segment is None:
         if segment_slug in (None, ""):
-            errors.add("segment", "This field is required.")
+            errors.add("segment", _("This field is required."))
         else:
-            errors.add("segment", "Unknown segment; see GET /api/v1/segments/.")
-        raise ValidationFailed("The lead is not valid.", fields=errors.fields)
+            errors.add("segment", _("Unknown segment; see GET /api/v1/segments/."))
+        raise ValidationFailed(_("The lead is not valid."), fields=errors.fields)
 
     draft = LeadDraft(
         segment=segment,
@@ -388,12 +397,12 @@ def validate_lead(data: object, *, segments: Mapping[str, Segment], now: datetim
 
     country = data.get("country")
     if not isinstance(country, str) or not country.strip():
-        errors.add("country", "This field is required (ISO 3166 code such as PL).")
+        errors.add("country", _("This field is required (ISO 3166 code such as PL)."))
         country = ""
     else:
         country = country.strip().upper()
         if not is_known_country(country):
-            errors.add("country", "Unknown country; use an ISO 3166 code such as PL, RO, US.")
+            errors.add("country", _("Unknown country; use an ISO 3166 code such as PL, RO, US."))
             country = ""
     draft.country = country
 
@@ -402,7 +411,10 @@ def validate_lead(data: object, *, segments: Mapping[str, Segment], now: datetim
         not _REGION_RE.match(region) or (country and not region.startswith(country + "-"))
     ):
         errors.add(
-            "region", f"Must be an ISO 3166-2 code of the country, such as {country or 'PL'}-MZ."
+            "region",
+            # Translators: example is a region code such as PL-MZ.
+            _("Must be an ISO 3166-2 code of the country, such as %(example)s.")
+            % {"example": f"{country or 'PL'}-MZ"},
         )
     draft.region = region
     draft.city = _text(data, "city", errors, max_length=128)
@@ -411,7 +423,7 @@ def validate_lead(data: object, *, segments: Mapping[str, Segment], now: datetim
     phone = _text(data, "phone", errors, max_length=64)
     email = _text(data, "email", errors, max_length=320)
     if not phone and not email and "phone" not in errors.fields and "email" not in errors.fields:
-        errors.add("phone", "Give a phone or an email (or both).")
+        errors.add("phone", _("Give a phone or an email (or both)."))
     if phone and country:
         try:
             draft.phone = normalize_phone(phone, country=country)
@@ -447,12 +459,16 @@ def validate_lead(data: object, *, segments: Mapping[str, Segment], now: datetim
     if max_sales is None:
         max_sales = 1
     if isinstance(max_sales, bool) or not isinstance(max_sales, int):
-        errors.add("max_sales", "Must be a whole number.")
+        errors.add("max_sales", _("Must be a whole number."))
     elif not 1 <= max_sales <= segment.max_sales_limit:
-        errors.add("max_sales", f"Must be from 1 to {segment.max_sales_limit} in {segment.slug}.")
+        errors.add(
+            "max_sales",
+            _("Must be from 1 to %(limit)s in %(segment)s.")
+            % {"limit": segment.max_sales_limit, "segment": segment.slug},
+        )
     else:
         draft.max_sales = max_sales
 
     if errors:
-        raise ValidationFailed("The lead is not valid.", fields=errors.fields)
+        raise ValidationFailed(_("The lead is not valid."), fields=errors.fields)
     return draft

@@ -7,6 +7,7 @@ import json
 
 from django.http import StreamingHttpResponse
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
@@ -104,8 +105,8 @@ def _column_map(raw: object) -> dict | None:
         value = None
     if not isinstance(value, dict):
         raise ValidationFailed(
-            "column_map must be a JSON object: file column → field.",
-            fields={"column_map": ['Expected JSON such as {"Telefon": "phone"}.']},
+            _("column_map must be a JSON object: file column → field."),
+            fields={"column_map": [_('Expected JSON such as {"Telefon": "phone"}.')]},
         )
     return value
 
@@ -150,8 +151,8 @@ class UploadListCreateApi(APIView):
         file = request.FILES.get("file") if hasattr(request, "FILES") else None
         if file is None:
             raise ValidationFailed(
-                'Send the file as multipart/form-data in the field "file".',
-                fields={"file": ["This field is required."]},
+                _('Send the file as multipart/form-data in the field "file".'),
+                fields={"file": [_("This field is required.")]},
             )
         upload = upload_create(
             supplier=acting_organization(request),

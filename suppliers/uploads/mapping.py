@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from marketplace.models import Segment
@@ -143,7 +144,7 @@ def apply_column_map(
     for raw_header, raw_field in column_map.items():
         header = str(raw_header)
         if header not in by_header:
-            problems.setdefault(header, []).append("There is no such column in the file.")
+            problems.setdefault(header, []).append(gettext("There is no such column in the file."))
             continue
         index = by_header[header]
         if raw_field in (None, ""):
@@ -151,8 +152,10 @@ def apply_column_map(
             continue
         if not isinstance(raw_field, str) or raw_field not in targets:
             problems.setdefault(header, []).append(
-                "Unknown field; use a lead field name (e.g. phone, consent_text) "
-                "or an attribute of the segment."
+                gettext(
+                    "Unknown field; use a lead field name (e.g. phone, consent_text) "
+                    "or an attribute of the segment."
+                )
             )
             continue
         for other, target in list(mapped.items()):
@@ -257,7 +260,10 @@ def row_to_payload(
     are not values at all); field rules are ``validate_lead``'s business."""
     problems: list[str] = []
     if len(cells) > plan.width and any(cell.strip() for cell in cells[plan.width :]):
-        problems.append(f"the row has {len(cells)} cells but the header has {plan.width} columns")
+        problems.append(
+            gettext("the row has %(cells)s cells but the header has %(columns)s columns")
+            % {"cells": len(cells), "columns": plan.width}
+        )
     payload: dict = {"segment": plan.segment_slug}
     attributes: dict = {}
     count = len(cells)
@@ -266,7 +272,9 @@ def row_to_payload(
             continue
         value = cells[index]
         if type(value) is not str and isinstance(value, Formula):
-            problems.append(f"{target}: a formula ({value[:40]}); save the sheet with values")
+            # The field's name stays first: the report's reason key is read from it.
+            text = gettext("a formula (%(formula)s); save the sheet with values")
+            problems.append(f"{target}: " + text % {"formula": value[:40]})
             continue
         value = value.strip()
         if not value:

@@ -67,6 +67,20 @@ def test_the_api_refuses_a_file_in_the_accept_language(supplier_a):
     assert not Upload.objects.exists()
 
 
+def test_a_bad_column_map_is_refused_in_the_accept_language(supplier_a):
+    response = send(
+        supplier_a,
+        csv_bytes([lead_row(1)]),
+        column_map="[1]",
+        headers={"HTTP_ACCEPT_LANGUAGE": "pl"},
+    )
+
+    error = assert_envelope(response, status=422, code="validation_failed")
+    assert error["message"] == "column_map musi być obiektem JSON: kolumna pliku → pole."
+    assert error["fields"]["column_map"] == ['Oczekiwano JSON, np. {"Telefon": "phone"}.']
+    assert not Upload.objects.exists()
+
+
 def test_the_mapping_step_names_missing_fields_in_polish(supplier_a):
     client = supplier_a.browser()
     content = csv_bytes([["Anna", "x"]], headers=["Imię", "Uwagi"])
@@ -178,3 +192,35 @@ def _report(actor, upload: Upload, language: str = "en") -> list[list[str]]:
     assert response.status_code == 200
     text = b"".join(response.streaming_content).decode("utf-8-sig")
     return list(csv.reader(io.StringIO(text)))
+
+
+def test_the_error_report_of_an_upload_made_in_polish_gives_polish_reasons(
+    supplier_a, django_capture_on_commit_callbacks
+):
+    rows = [lead_row(1), lead_row(2, phone="12", email=""), lead_row(1)]
+    with django_capture_on_commit_callbacks(execute=True):
+        response = send(supplier_a, csv_bytes(rows), headers={"HTTP_ACCEPT_LANGUAGE": "pl"})
+
+    assert response.status_code == 202, response.content
+    upload = Upload.objects.get(pk=response.json()["id"])
+    assert upload.language == "pl"
+    assert upload.status == UploadStatus.DONE
+    assert upload.reason_counts == {"phone": 1, "resent": 1}  # codes, not words
+    for language in ("pl", "en"):  # written when processed, in the uploader's language
+        by_row = {line[0]: line for line in _report(supplier_a, upload, language)[1:]}
+        assert by_row["3"][1:3] == ["invalid", "phone: nieprawidłowy numer dla PL"]
+        assert by_row["4"][1:3] == [
+            "duplicate",
+            "external_id: wysłany wcześniej; zachowany jest lead zapisany wtedy",
+        ]
+
+
+def test_the_error_report_of_an_upload_made_in_english_is_unchanged(
+    supplier_a, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = send(supplier_a, csv_bytes([lead_row(1), lead_row(2, phone="12", email="")]))
+
+    upload = Upload.objects.get(pk=response.json()["id"])
+    report = _report(supplier_a, upload, "pl")
+    assert report[1][:3] == ["3", "invalid", "phone: not a valid number for PL"]
