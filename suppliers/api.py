@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.request import Request
@@ -146,8 +147,13 @@ class LeadListCreateApi(APIView):
         lead_status = request.query_params.get("status") or None
         if lead_status is not None and lead_status not in LeadStatus.values:
             raise ValidationFailed(
-                "Unknown status.",
-                fields={"status": ["Must be one of: " + ", ".join(LeadStatus.values) + "."]},
+                _("Unknown status."),
+                fields={
+                    "status": [
+                        _("Must be one of: %(choices)s.")
+                        % {"choices": ", ".join(LeadStatus.values)}
+                    ]
+                },
             )
         leads = supplier_leads(
             supplier=acting_organization(request),
@@ -193,12 +199,13 @@ class LeadBatchApi(APIView):
         limit = settings.API_BATCH_MAX_LEADS
         if not isinstance(leads, list) or not leads:
             raise ValidationFailed(
-                f'Send {{"leads": [...]}} with 1 to {limit} leads.',
-                fields={"leads": ["Expected a non-empty list of leads."]},
+                _('Send {"leads": [...]} with 1 to %(limit)s leads.') % {"limit": limit},
+                fields={"leads": [_("Expected a non-empty list of leads.")]},
             )
         if len(leads) > limit:
             raise ValidationFailed(
-                f"At most {limit} leads per batch.", fields={"leads": [f"At most {limit} items."]}
+                _("At most %(limit)s leads per batch.") % {"limit": limit},
+                fields={"leads": [_("At most %(limit)s items.") % {"limit": limit}]},
             )
         outcomes = lead_submit_batch(supplier=acting_organization(request), payloads=leads)
         results = []

@@ -55,3 +55,26 @@ def test_a_batch_items_errors_are_in_polish(supplier_a):
     assert item["status"] == "invalid"
     assert item["error"]["code"] == "validation_failed"
     assert item["error"]["fields"]["phone"] == ["nieprawidłowy numer dla PL"]
+
+
+@pytest.mark.parametrize(
+    ("language", "message", "field"),
+    [
+        ("pl", "Najwyżej 5 leadów w pakiecie.", "Najwyżej 5 elementów."),
+        ("ru", "Не более 5 лидов в пакете.", "Не более 5 элементов."),  # noqa: RUF001
+        (None, "At most 5 leads per batch.", "At most 5 items."),
+    ],
+)
+def test_an_oversized_batch_is_refused_in_the_accept_language(
+    supplier_a, settings, language, message, field
+):
+    settings.API_BATCH_MAX_LEADS = 5
+    headers = {"HTTP_ACCEPT_LANGUAGE": language} if language else {}
+    leads = [lead_payload() for _ in range(6)]
+
+    response = supplier_a.api().post(BATCH_URL, {"leads": leads}, format="json", **headers)
+
+    error = assert_envelope(response, status=422, code="validation_failed")
+    assert error["message"] == message
+    assert error["fields"]["leads"] == [field]
+    assert lead_count() == 0
