@@ -49,24 +49,29 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(skip)
 
 
-def _flushes_database(request: pytest.FixtureRequest) -> bool:
-    marker = request.node.get_closest_marker("django_db")
+def _flushes_database(item: pytest.Item) -> bool:
+    marker = item.get_closest_marker("django_db")
     if marker is not None and marker.kwargs.get("transaction"):
         return True
-    return bool({"transactional_db", "live_server"} & set(request.fixturenames))
+    return bool({"transactional_db", "live_server"} & set(getattr(item, "fixturenames", ())))
 
 
-@pytest.fixture(autouse=True)
-def _segments_survive_flush(request: pytest.FixtureRequest, django_db_blocker):
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None):
     """A transactional test ends with a flush that also empties the segments the
     migrations seeded; put them back so later tests never depend on test order.
-    Autouse fixtures are set up first, so this teardown runs after the flush."""
-    yield
-    if _flushes_database(request):
+    This runs after every fixture's teardown: pytest-django's own autouse fixture,
+    which flushes, is torn down after any fixture of ours would be."""
+    result = yield
+    # After the last test the session's teardown has dropped the test database.
+    if nextitem is not None and _flushes_database(item):
+        from pytest_django.plugin import blocking_manager_key
+
         from tests.factories import seed_segments
 
-        with django_db_blocker.unblock():
+        with item.config.stash[blocking_manager_key].unblock():
             seed_segments()
+    return result
 
 
 @dataclass
