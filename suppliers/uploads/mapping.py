@@ -253,6 +253,14 @@ def _step(target: str, attribute_types: Mapping[str, str]) -> tuple[int, str, st
     return _FIELD, target, ""
 
 
+def width_note(cells: Sequence[str], plan: RowPlan) -> str:
+    """Why a row's cells do not line up with the header (too many or too few)."""
+    return gettext("the row has %(cells)s cells but the header has %(columns)s columns") % {
+        "cells": len(cells),
+        "columns": plan.width,
+    }
+
+
 def row_to_payload(
     cells: Sequence[str], plan: RowPlan, *, default_external_id: str
 ) -> tuple[dict, list[str]]:
@@ -260,10 +268,7 @@ def row_to_payload(
     are not values at all); field rules are ``validate_lead``'s business."""
     problems: list[str] = []
     if len(cells) > plan.width and any(cell.strip() for cell in cells[plan.width :]):
-        problems.append(
-            gettext("the row has %(cells)s cells but the header has %(columns)s columns")
-            % {"cells": len(cells), "columns": plan.width}
-        )
+        problems.append(width_note(cells, plan))
     payload: dict = {"segment": plan.segment_slug}
     attributes: dict = {}
     count = len(cells)

@@ -213,11 +213,7 @@ def prepare_chunk(
             continue
         reasons = _invalid_reasons(item)
         if len(cells) < plan.width:  # say why the fields are missing
-            note = gettext("the row has %(cells)s cells but the header has %(columns)s columns") % {
-                "cells": len(cells),
-                "columns": plan.width,
-            }
-            reasons.insert(0, ("row", note))
+            reasons.insert(0, ("row", mapping.width_note(cells, plan)))
         invalid.append((number, cells, reasons))
     return PreparedChunk(
         first_row=chunk[0][0],
