@@ -23,11 +23,13 @@ class UploadMessage:
     params: Mapping[str, object] = field(default_factory=dict)
 
     def english(self) -> str:
-        return self.msgid % dict(self.params) if self.params else self.msgid
+        return self._filled(self.msgid)
 
     def translated(self) -> str:
         """In the active language."""
-        text = gettext(self.msgid)
+        return self._filled(gettext(self.msgid))
+
+    def _filled(self, text: str) -> str:
         return text % dict(self.params) if self.params else text
 
     def as_json(self) -> dict:
