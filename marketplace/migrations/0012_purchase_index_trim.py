@@ -12,9 +12,9 @@ The fields change in the migration state only; the database drops just the index
 every row again).
 """
 
-import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
+from django.db.models.deletion import CASCADE, PROTECT, SET_NULL
 
 # (table, column, index Django named for the field's db_index)
 DROPPED = [
@@ -41,6 +41,28 @@ DROPPED = [
     ("marketplace_saleevent", "actor_id", "marketplace_saleevent_actor_id_4e172cb8"),
 ]
 
+# (model, foreign key, to, on_delete, related_name): db_index=False in the state only;
+# the SET_NULL ones are blank=True, null=True
+UNINDEXED_FIELDS = [
+    ("lead", "duplicate_of", "marketplace.lead", SET_NULL, "+"),
+    ("lead", "supplier", "marketplace.organization", PROTECT, "supplied_leads"),
+    ("personaldataaccess", "api_key", "marketplace.apikey", SET_NULL, "+"),
+    ("personaldataaccess", "lead", "marketplace.lead", CASCADE, "accesses"),
+    ("personaldataaccess", "user", settings.AUTH_USER_MODEL, SET_NULL, "+"),
+    ("sale", "buyer", "marketplace.organization", PROTECT, "purchases"),
+    ("sale", "lead", "marketplace.lead", PROTECT, "sales"),
+    ("sale", "supplier", "marketplace.organization", PROTECT, "sales_made"),
+    ("saleevent", "actor", settings.AUTH_USER_MODEL, SET_NULL, "+"),
+]
+
+# (model, field, index name): indexed only where set
+PARTIAL_INDEXES = [
+    ("lead", "duplicate_of", "lead_duplicate_of"),
+    ("personaldataaccess", "user", "access_user"),
+    ("personaldataaccess", "api_key", "access_api_key"),
+    ("saleevent", "actor", "saleevent_actor"),
+]
+
 
 class Migration(migrations.Migration):
     dependencies = [
@@ -58,133 +80,26 @@ class Migration(migrations.Migration):
             ],
             state_operations=[
                 migrations.AlterField(
-                    model_name="lead",
-                    name="duplicate_of",
-                    field=models.ForeignKey(
-                        blank=True,
-                        db_index=False,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to="marketplace.lead",
-                    ),
-                ),
-                migrations.AlterField(
-                    model_name="lead",
-                    name="supplier",
+                    model_name=model_name,
+                    name=name,
                     field=models.ForeignKey(
                         db_index=False,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="supplied_leads",
-                        to="marketplace.organization",
+                        on_delete=on_delete,
+                        related_name=related_name,
+                        to=to,
+                        **({"blank": True, "null": True} if on_delete is SET_NULL else {}),
                     ),
-                ),
-                migrations.AlterField(
-                    model_name="personaldataaccess",
-                    name="api_key",
-                    field=models.ForeignKey(
-                        blank=True,
-                        db_index=False,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to="marketplace.apikey",
-                    ),
-                ),
-                migrations.AlterField(
-                    model_name="personaldataaccess",
-                    name="lead",
-                    field=models.ForeignKey(
-                        db_index=False,
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="accesses",
-                        to="marketplace.lead",
-                    ),
-                ),
-                migrations.AlterField(
-                    model_name="personaldataaccess",
-                    name="user",
-                    field=models.ForeignKey(
-                        blank=True,
-                        db_index=False,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                migrations.AlterField(
-                    model_name="sale",
-                    name="buyer",
-                    field=models.ForeignKey(
-                        db_index=False,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="purchases",
-                        to="marketplace.organization",
-                    ),
-                ),
-                migrations.AlterField(
-                    model_name="sale",
-                    name="lead",
-                    field=models.ForeignKey(
-                        db_index=False,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="sales",
-                        to="marketplace.lead",
-                    ),
-                ),
-                migrations.AlterField(
-                    model_name="sale",
-                    name="supplier",
-                    field=models.ForeignKey(
-                        db_index=False,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="sales_made",
-                        to="marketplace.organization",
-                    ),
-                ),
-                migrations.AlterField(
-                    model_name="saleevent",
-                    name="actor",
-                    field=models.ForeignKey(
-                        blank=True,
-                        db_index=False,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
+                )
+                for model_name, name, to, on_delete, related_name in UNINDEXED_FIELDS
             ],
         ),
-        migrations.AddIndex(
-            model_name="lead",
-            index=models.Index(
-                condition=models.Q(("duplicate_of__isnull", False)),
-                fields=["duplicate_of"],
-                name="lead_duplicate_of",
-            ),
-        ),
-        migrations.AddIndex(
-            model_name="personaldataaccess",
-            index=models.Index(
-                condition=models.Q(("user__isnull", False)), fields=["user"], name="access_user"
-            ),
-        ),
-        migrations.AddIndex(
-            model_name="personaldataaccess",
-            index=models.Index(
-                condition=models.Q(("api_key__isnull", False)),
-                fields=["api_key"],
-                name="access_api_key",
-            ),
-        ),
-        migrations.AddIndex(
-            model_name="saleevent",
-            index=models.Index(
-                condition=models.Q(("actor__isnull", False)),
-                fields=["actor"],
-                name="saleevent_actor",
-            ),
+        *(
+            migrations.AddIndex(
+                model_name=model_name,
+                index=models.Index(
+                    condition=models.Q((f"{field}__isnull", False)), fields=[field], name=name
+                ),
+            )
+            for model_name, field, name in PARTIAL_INDEXES
         ),
     ]
