@@ -47,8 +47,8 @@ def _placeholders(values: Collection[str]) -> str:
     return "(" + ", ".join(["%s"] * len(values)) + ")"
 
 
-def _matching(column: str, values: Collection[str]) -> tuple[str, str]:
-    """What to join and the condition for "``column`` is one of ``values``".
+def _matching(column: str, values: Collection[str]) -> tuple[str, str, list[object]]:
+    """What to join, the condition and their parameters for "``column`` is one of ``values``".
 
     PostgreSQL: a join with the values as one array (``unnest``), so each value is one
     probe of the column's index whatever the table's statistics say; with an IN list of
@@ -57,14 +57,9 @@ def _matching(column: str, values: Collection[str]) -> tuple[str, str]:
     every lead of it. Elsewhere (the SQLite demo): the IN list. The same rows either
     way: the values are distinct, so each lead matches at most one of them."""
     if connection.vendor == "postgresql":
-        return " JOIN unnest(%s::text[]) AS wanted(value) ON " + column + " = wanted.value", "TRUE"
-    return "", f"{column} IN {_placeholders(values)}"
-
-
-def _matching_params(values: Collection[str]) -> list[object]:
-    if connection.vendor == "postgresql":
-        return [sorted(values)]
-    return sorted(values)
+        join = " JOIN unnest(%s::text[]) AS wanted(value) ON " + column + " = wanted.value"
+        return join, "TRUE", [sorted(values)]
+    return "", f"{column} IN {_placeholders(values)}", sorted(values)
 
 
 def _column(model: type, name: str) -> str:
@@ -93,7 +88,7 @@ def known_facts(
         for column, indexes in (("phone_index", group.phones), ("email_index", group.emails)):
             if not indexes:
                 continue
-            values, matches = _matching(col[column], indexes)
+            values, matches, matching_params = _matching(col[column], indexes)
             parts.append(
                 f"SELECT '{_EARLIER}', {col['id']}, {col['segment']}, {col['phone_index']},"  # noqa: S608
                 f" {col['email_index']}, {col['created_at']} FROM {lead}{values}"
@@ -102,7 +97,7 @@ def known_facts(
                 f" AND {col['status']} <> %s"
             )
             params += [
-                *_matching_params(indexes),
+                *matching_params,
                 segment_id,
                 Lead._meta.get_field("created_at").get_db_prep_value(group.since, connection),
                 LeadStatus.REJECTED.value,
