@@ -15,15 +15,10 @@ from django.utils import timezone
 
 from marketplace.models import ApiKey, Lead, LeadStatus, Organization, OrganizationKind
 from marketplace.services.api_keys import api_key_authenticate, api_key_revoke
-from tests.factories import lead_payload, seed_segments
+from tests.factories import lead_payload
 from tests.suppliers.helpers import LEADS_URL, assert_envelope
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(autouse=True)
-def segments(transactional_db):
-    seed_segments()
 
 
 def in_another_process(change: Callable[[], None]) -> None:

@@ -3,7 +3,6 @@ one wallet, the same person, and actions racing each other and the expiry."""
 
 from __future__ import annotations
 
-import importlib
 import threading
 from collections import Counter
 from collections.abc import Callable
@@ -17,19 +16,11 @@ from billing.models import AccountKind, Transaction, TransactionKind
 from billing.services.ledger import accounts_lock, platform_account
 from buyers.services import purchase_action_report, purchase_actions_expire, purchase_create
 from marketplace.errors import ApplicationError
-from marketplace.models import LeadStatus, OrganizationKind, Sale, SaleStatus, Segment
+from marketplace.models import LeadStatus, OrganizationKind, Sale, SaleStatus
 from tests.buyers.helpers import assert_ledger_balanced, balances, fund, make_lead
 from tests.factories import OrganizationFactory
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(autouse=True)
-def segments(transactional_db):
-    """A transactional test's flush removes the segments seeded by the migration."""
-    seed = importlib.import_module("marketplace.migrations.0002_seed_segments")
-    for data in seed.SEGMENTS:
-        Segment.objects.update_or_create(slug=data["slug"], defaults=data)
 
 
 def race(calls: list[Callable[[], object]]) -> Counter:

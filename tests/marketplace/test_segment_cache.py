@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from marketplace.models import Lead, Segment
 from marketplace.selectors.segments import active_segments_by_slug
-from tests.factories import lead_payload, seed_segments
+from tests.factories import lead_payload
 from tests.suppliers.helpers import LEADS_URL, assert_envelope
 
 pytestmark = pytest.mark.postgres
@@ -95,7 +95,6 @@ def test_a_moderator_edit_in_the_admin_applies_to_the_next_lead(supplier_a, mode
 
 @pytest.mark.django_db(transaction=True)
 def test_a_segment_deactivated_by_another_process_is_unknown_to_the_next_lead(supplier_a):
-    seed_segments()  # a transactional test's flush removed the seeded ones
     client = supplier_a.api()
     assert client.post(LEADS_URL, lead_payload(), format="json").status_code == 201
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import threading
 
 import pytest
@@ -11,7 +10,6 @@ from rest_framework.test import APIClient
 
 from billing.models import Transaction
 from marketplace.errors import Conflict
-from marketplace.models import Segment
 from quality.models import Dispute, ReturnStatus
 from quality.services import dispute_resolve, return_contest, return_request
 from tests.billing.helpers import assert_ledger_balanced, balances
@@ -107,17 +105,9 @@ def test_unknown_dispute_is_404(moderator):
     assert_envelope(response, status=404)
 
 
-@pytest.fixture
-def seeded_segments(transactional_db):
-    """A transactional test's flush removes the segments seeded by the migration."""
-    seed = importlib.import_module("marketplace.migrations.0002_seed_segments")
-    for data in seed.SEGMENTS:
-        Segment.objects.update_or_create(slug=data["slug"], defaults=data)
-
-
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_resolutions_decide_once(seeded_segments, moderator, buyer, supplier):
+def test_concurrent_resolutions_decide_once(transactional_db, moderator, buyer, supplier):
     dispute = _dispute(buyer, supplier)
     barrier = threading.Barrier(2)
     outcomes: list[str] = []

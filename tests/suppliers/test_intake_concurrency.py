@@ -2,26 +2,17 @@
 
 from __future__ import annotations
 
-import importlib
 import threading
 from collections import Counter
 
 import pytest
 from django.db import connection
 
-from marketplace.models import Lead, LeadStatus, Segment
+from marketplace.models import Lead, LeadStatus
 from tests.factories import lead_payload
 from tests.suppliers.helpers import LEADS_URL
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(autouse=True)
-def segments(transactional_db):
-    """A transactional test's flush removes the segments seeded by the migration."""
-    seed = importlib.import_module("marketplace.migrations.0002_seed_segments")
-    for data in seed.SEGMENTS:
-        Segment.objects.update_or_create(slug=data["slug"], defaults=data)
 
 
 def _post_all_at_once(jobs: list[tuple[object, dict]]) -> list[int]:

@@ -13,7 +13,7 @@ from marketplace.catalog_params import catalog_filters_parse
 from marketplace.models import Segment
 from marketplace.selectors.catalog_sql import attribute_clause
 from marketplace.services.catalog_indexes import PREFIX, attribute_index_name
-from tests.factories import LeadFactory, seed_segments
+from tests.factories import LeadFactory
 
 pytestmark = pytest.mark.postgres
 
@@ -38,7 +38,6 @@ def indexes() -> dict[str, str]:
 def built(transactional_db):
     """CREATE INDEX CONCURRENTLY needs autocommit; the indexes outlive the test's flush,
     so they are dropped here."""
-    seed_segments()
     yield
     with connection.cursor() as cursor:
         for name in indexes():

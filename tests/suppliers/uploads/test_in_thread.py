@@ -12,18 +12,12 @@ from django.db import connections
 from marketplace.models import Lead, LeadStatus
 from suppliers.uploads import tasks
 from suppliers.uploads.models import Upload, UploadStatus
-from tests.factories import seed_segments
 from tests.suppliers.uploads.conftest import send
 from tests.suppliers.uploads.files import csv_bytes, lead_row
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 WAIT = 60  # seconds; a safety net against a hung test, never a measured duration
-
-
-@pytest.fixture(autouse=True)
-def _segments(transactional_db) -> None:
-    seed_segments()  # an earlier transactional test's flush removed them
 
 
 @pytest.fixture

@@ -25,7 +25,6 @@ from django.db import connection
 from marketplace.celery import app
 from marketplace.models import Lead, LeadStatus
 from suppliers.uploads.models import Upload, UploadRowError, UploadStatus
-from tests.factories import seed_segments
 from tests.suppliers.uploads.conftest import create, send
 from tests.suppliers.uploads.files import csv_bytes, lead_row, pl_phone
 
@@ -34,12 +33,6 @@ QUEUE = f"leadmarket-uploads-test-{uuid.uuid4().hex[:12]}"
 ROOT = Path(__file__).resolve().parents[3]
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(autouse=True)
-def _segments(transactional_db) -> None:
-    # An earlier transactional test's flush removes the segments the migration seeded.
-    seed_segments()
 
 
 def _redis_or_skip() -> None:
