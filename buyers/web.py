@@ -102,7 +102,7 @@ def _list_page(
     paginator = Paginator(buyer_purchases(buyer=buyer, **filters), PAGE_SIZE)
     page = paginator.get_page(query.get("page"))
     purchases = [_decorate(sale, failed) for sale in page.object_list]
-    if failed is not None and all(str(sale.pk) != failed.row_id for sale in purchases):
+    if RowForm.unplaced(failed, [sale.pk for sale in purchases]) is not None:
         return None  # the refused purchase is not on this page: its own page says why
     _reveal(request, purchases)
     return render_page(
