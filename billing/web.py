@@ -109,13 +109,13 @@ def payout_request_view(request: HttpRequest) -> HttpResponse:
             )
         except ApplicationError as error:
             form.add_service_error(error)
-            return _payouts_page(request, form=form, status=400)
-        messages.success(
-            request,
-            _("Payout of %(amount)s %(currency)s requested.")
-            % {"amount": format_cents(payout.amount_cents), "currency": payout.currency},
-        )
-        return redirect("billing:payout_list")
+        else:
+            messages.success(
+                request,
+                _("Payout of %(amount)s %(currency)s requested.")
+                % {"amount": format_cents(payout.amount_cents), "currency": payout.currency},
+            )
+            return redirect("billing:payout_list")
     return _payouts_page(request, form=form, status=400)
 
 
