@@ -30,10 +30,9 @@ from marketplace.errors import ApplicationError, NotFound
 from marketplace.forms import RowForm
 from marketplace.models import AccessChannel, BillingModel, Outcome, Sale, SaleStatus
 from marketplace.selectors.segments import active_segment_list
-from marketplace.web.access import organization_required, render_page
+from marketplace.web.access import INVALID, organization_required, render_page
 
 PAGE_SIZE = 50
-INVALID = 400  # a refused form, the field's or the service's refusal alike
 EVENT_LABELS = {
     "purchased": gettext_lazy("Bought"),
     "outcome": gettext_lazy("Outcome changed"),

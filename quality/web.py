@@ -16,7 +16,7 @@ from billing.web import staff_required
 from marketplace.errors import ApplicationError, NotFound
 from marketplace.forms import RowForm
 from marketplace.money import format_cents
-from marketplace.web.access import organization_required, render_page
+from marketplace.web.access import INVALID, organization_required, render_page
 from quality.buyer_record import buyer_record_text
 from quality.charts import sparkline
 from quality.forms import ContestForm, ResolveForm, ReturnRequestForm, StandingForm
@@ -46,8 +46,6 @@ from quality.services.standing import (
     supplier_reinstate,
     supplier_suspend,
 )
-
-INVALID = 400  # a refused form, the field's or the service's refusal alike
 
 
 def _id(value: str, what: str):

@@ -14,6 +14,10 @@ from django.shortcuts import redirect, render
 from marketplace.middleware import SESSION_ORGANIZATION_KEY
 from marketplace.models import MemberRole, Organization
 
+# The status of a page that shows a refused form again: the field's refusal or the
+# service's alike.
+INVALID = 400
+
 View = Callable[..., HttpResponse]
 
 

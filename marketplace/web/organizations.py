@@ -35,11 +35,10 @@ from marketplace.services.organizations import (
     organization_update,
 )
 from marketplace.tasks import send_invitation_email
-from marketplace.web.access import act_for, organization_required, render_page
+from marketplace.web.access import INVALID, act_for, organization_required, render_page
 
 # A form that fails validation answers 400, so clients and tests can tell it
 # from a page that simply shows a form.
-INVALID = 400
 
 
 @login_required
