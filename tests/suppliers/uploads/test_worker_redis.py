@@ -22,7 +22,6 @@ from tests.suppliers.uploads.conftest import create
 from tests.suppliers.uploads.test_worker import (  # noqa: F401  (broker is a fixture)
     REDIS_URL,
     _crash_file,
-    _segments,
     _start_worker,
     _wait,
     _worker_env,
