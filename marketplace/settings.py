@@ -326,7 +326,7 @@ UPLOAD_CHUNK_ROWS = env_int("UPLOAD_CHUNK_ROWS", 1000, minimum=1, maximum=10_000
 # Forked children of a worker that prepare (validate, encrypt) the next chunks while
 # it stores one; 0: the worker does it all. By default one core is left to the storing
 # worker and its database (on 2 cores one child: 8,400-9,100 rows/s against
-# 7,900-8,100 with two, docs/performance.md).
+# 7,000-8,100 with two, docs/performance.md).
 UPLOAD_PREPARE_PROCESSES = env_int(
     "UPLOAD_PREPARE_PROCESSES", max(1, (os.cpu_count() or 2) - 1), minimum=0, maximum=16
 )
