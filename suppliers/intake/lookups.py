@@ -92,7 +92,8 @@ def known_facts(
             parts.append(
                 f"SELECT '{_EARLIER}', {col['id']}, {col['segment']}, {col['phone_index']},"  # noqa: S608
                 f" {col['email_index']}, {col['created_at']} FROM {lead}{values}"
-                f" WHERE {col['segment']} = %s AND {matches}"
+                # The join's and the match's parameters come first, as they are bound.
+                f" WHERE {matches} AND {col['segment']} = %s"
                 f" AND {col[column]} <> '' AND {col['created_at']} >= %s"
                 f" AND {col['status']} <> %s"
             )
@@ -137,7 +138,9 @@ def known_facts(
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
-    for kind, lead_id, segment_id, first_index, second_index, _ in rows:
+    lead_id_of = Lead._meta.pk.to_python  # SQLite returns the id as its stored text
+    for kind, stored_id, segment_id, first_index, second_index, _ in rows:
+        lead_id = None if stored_id is None else lead_id_of(stored_id)
         if kind == _RESENT:
             known.resent[first_index] = lead_id
         elif kind == _SUPPRESSED:
