@@ -169,8 +169,10 @@ LEAD_COLUMNS = [
 ]  # fmt: skip
 
 
-def lead_rows(count: int, parties: dict, rng: random.Random, now: datetime):
-    """Yields (COPY line, id, created_at, status, segment_id, phone_index, email_index)."""
+def lead_rows(count: int, parties: dict, rng: random.Random, now: datetime, *, arrival: str):
+    """Yields (COPY line, id, created_at, status, segment_id, phone_index, email_index):
+    oldest first for ``arrival="time"`` (as intake stores them: the table in time
+    order), in random time order for ``arrival="random"``."""
     regions = [f"{c}-{n:02d}" for c, k in COUNTRIES.items() for n in range(1, k + 1)]
     from marketplace.previews import lead_preview
 
@@ -188,9 +190,12 @@ def lead_rows(count: int, parties: dict, rng: random.Random, now: datetime):
     temperatures = ["cold", "warm", "hot"]
     sources = ["landing_page", "call", "social", "email", "referral", "event", "partner"]
     horizon = 40 * 24 * 3600
+    ages = [rng.random() * horizon for _ in range(count)]
+    if arrival == "time":
+        ages.sort(reverse=True)
     for n in range(count):
         segment = segments[n % 4]
-        created = now - timedelta(seconds=rng.random() * horizon)
+        created = now - timedelta(seconds=ages[n])
         roll = rng.random()
         if created < now - timedelta(days=segment.freshness_days):
             status = "expired" if roll < 0.98 else "available"  # a few the task has not reached
@@ -235,7 +240,7 @@ def lead_rows(count: int, parties: dict, rng: random.Random, now: datetime):
         yield line, lead_id, created, status, segment.pk, phone_index, email_index
 
 
-def load(parties: dict, count: int, rng: random.Random, now: datetime) -> dict:
+def load(parties: dict, count: int, rng: random.Random, now: datetime, *, arrival: str) -> dict:
     from django.db import connection
 
     with connection.cursor() as cursor:
@@ -254,7 +259,7 @@ def load(parties: dict, count: int, rng: random.Random, now: datetime) -> dict:
     available: list[tuple] = []
     started = time.perf_counter()
     chunk = 100_000
-    rows = lead_rows(count, parties, rng, now)
+    rows = lead_rows(count, parties, rng, now, arrival=arrival)
     loaded = 0
     with connection.cursor() as cursor:
         while loaded < count:
@@ -460,6 +465,13 @@ def main() -> None:
         action="store_true",
         help="measure again on the database a --keep run left (no reload); implies --keep",
     )
+    parser.add_argument(
+        "--arrival",
+        choices=["time", "random"],
+        default="time",
+        help="the table's row order: oldest first, as intake writes it (default), or"
+        " random time order (every row a page read touches on its own page)",
+    )
     args = parser.parse_args()
     if args.smoke:
         args.leads, args.runs = 20_000, 5
@@ -484,7 +496,7 @@ def main() -> None:
             parties = reuse_parties()
         else:
             parties = setup_parties(rng)
-            loaded = load(parties, args.leads, rng, now)
+            loaded = load(parties, args.leads, rng, now, arrival=args.arrival)
             bought = add_purchases(parties, loaded["available_sample"], rng, now)
             with connection.cursor() as cursor:
                 cursor.execute("VACUUM ANALYZE marketplace_lead")
@@ -492,7 +504,8 @@ def main() -> None:
                 cursor.execute("VACUUM ANALYZE marketplace_organization")
             print(
                 f"loaded {args.leads:,} leads (COPY {loaded['copy_s']:.1f} s, indexes "
-                f"{loaded['index_s']:.1f} s), {bought:,} purchases by the buyer; "
+                f"{loaded['index_s']:.1f} s, {args.arrival} order), {bought:,} purchases"
+                " by the buyer; "
                 f"setup {time.perf_counter() - started:.0f} s"
             )
         attribute_indexes(reuse=args.reuse)
