@@ -440,6 +440,63 @@ def measure_mix(name: str, params: dict, buyer, client, key: str, runs: int) -> 
     return result
 
 
+PLAIN = "bench_plain_lead"
+
+
+def plain_reference(runs: int, segment_id: int, now: datetime) -> dict:
+    """The issue's reference: the same leads in a plain table (the columns a listing
+    shows or filters on, no personal data) with one partial index on
+    ``(segment_id, created_at, id)``, queried without the buyer's rules (bought by me,
+    same person, suspended suppliers, own leads): a segment's first page, a keyset page
+    10,000 deep and the capped count, on the same machine in the same run. Built once
+    per database (a --keep run keeps it)."""
+    from django.db import connection
+
+    since = now - timedelta(days=30)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT to_regclass(%s) IS NOT NULL", [PLAIN])
+        if not cursor.fetchone()[0]:
+            cursor.execute(
+                f"CREATE TABLE {PLAIN} AS SELECT id, segment_id, supplier_id, status,"
+                " country, region, temperature, price_cents, cpa_price_cents, sales_count,"
+                " max_sales, created_at FROM marketplace_lead"
+            )
+            cursor.execute(
+                f"CREATE INDEX {PLAIN}_segment ON {PLAIN} (segment_id, created_at, id)"
+                " WHERE status = 'available'"
+            )
+            cursor.execute(f"VACUUM ANALYZE {PLAIN}")
+        where = f"FROM {PLAIN} WHERE segment_id = %s AND status = 'available' AND created_at >= %s"
+        order = "ORDER BY created_at DESC, id DESC"
+        cursor.execute(
+            f"SELECT created_at, id {where} {order} LIMIT 1 OFFSET %s",
+            [segment_id, since, DEEP],
+        )
+        deep = cursor.fetchone()
+
+    def run(sql: str, args: list) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, args)
+            cursor.fetchall()
+
+    first = f"SELECT * {where} {order} LIMIT %s"
+    keyset = f"SELECT * {where} AND (created_at, id) < (%s, %s) {order} LIMIT %s"
+    count = f"SELECT count(*) FROM (SELECT 1 {where} LIMIT %s) c"
+    result = {"first": _p(_timed(lambda: run(first, [segment_id, since, PAGE + 1]), runs))}
+    if deep is not None:
+        result["keyset"] = _p(
+            _timed(lambda: run(keyset, [segment_id, since, *deep, PAGE + 1]), runs)
+        )
+    result["count"] = _p(_timed(lambda: run(count, [segment_id, since, 10_001]), runs))
+    return result
+
+
+def _segment_id(slug: str) -> int:
+    from marketplace.models import Segment
+
+    return Segment.objects.get(slug=slug).pk
+
+
 def explain(sql_params: tuple[str, tuple]) -> str:
     from django.db import connection
 
@@ -534,6 +591,17 @@ def main() -> None:
                 f"{_fmt(r.get('keyset')):>17} {_fmt(r.get('offset')):>17} {ratio:>6} "
                 f"{_fmt(r['count']):>17} {_fmt(r['api']):>17}"
             )
+        segment_mix = results[1]
+        reference = plain_reference(args.runs, _segment_id("loans"), datetime.now(UTC))
+        print(
+            f"\nreference, {segment_mix['mix']}: a plain table, one partial index, no buyer"
+            " rules (p50 / p95; the mix's p95 over the reference's in brackets)"
+        )
+        for part in ("first", "keyset", "count"):
+            if part in reference and part in segment_mix:
+                times = reference[part]
+                ratio = segment_mix[part][1] / times[1]
+                print(f"  {part:8} {_fmt(times)}   ({ratio:.2f}x)")
         print("\nCPU per API request, ms (this process / its PostgreSQL backend):")
         for r in results:
             print(f"{r['mix']:24} {r['cpu'][0]:7.2f} / {r['cpu'][1]:7.2f}")
