@@ -5,6 +5,7 @@ permissions, so a new moderator needs nothing but ``is_staff``."""
 from __future__ import annotations
 
 from django.contrib import admin
+from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
@@ -20,6 +21,7 @@ from marketplace.models import (
 )
 from marketplace.services.api_keys import api_key_revoke
 from marketplace.services.flags import flag_resolve
+from marketplace.tasks import sync_catalog_attribute_indexes
 
 
 class ModeratorAdmin(admin.ModelAdmin):
@@ -67,6 +69,12 @@ class SegmentAdmin(ModeratorAdmin):
     list_filter = ["is_active"]
     search_fields = ["slug", "name"]
     readonly_fields = ["created_at", "updated_at"]
+
+    def save_model(self, request: HttpRequest, obj: Segment, form: object, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        # A new numeric attribute (or a segment switched on) wants its catalog index.
+        if not change or {"fields", "is_active"} & set(form.changed_data):
+            transaction.on_commit(sync_catalog_attribute_indexes.delay)
 
 
 class MembershipInline(admin.TabularInline):

@@ -193,6 +193,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "marketplace.tasks.expire_stale_leads",
         "schedule": 15 * 60,
     },
+    "marketplace-sync-catalog-attribute-indexes": {
+        "task": "marketplace.tasks.sync_catalog_attribute_indexes",
+        "schedule": 15 * 60,
+    },
     "billing-release-due-holds": {
         "task": "billing.tasks.release_due_holds",
         "schedule": 15 * 60,

@@ -11,6 +11,7 @@ from django.template.loader import render_to_string
 from django.utils import translation
 
 from marketplace.models import Invitation
+from marketplace.services.catalog_indexes import catalog_attribute_indexes_sync
 from marketplace.services.idempotency import idempotency_purge_expired
 from marketplace.services.lead_expiry import leads_expire_stale
 
@@ -68,3 +69,11 @@ def purge_idempotency_records() -> int:
 def expire_stale_leads() -> int:
     """Periodic (beat): leads older than their segment's freshness limit become expired."""
     return leads_expire_stale()
+
+
+@shared_task(acks_late=True)
+def sync_catalog_attribute_indexes() -> dict[str, object]:
+    """After a segment's schema changes, and periodically (beat): build the catalog's
+    index of each new numeric attribute, drop those no active schema declares."""
+    changes = catalog_attribute_indexes_sync()
+    return {"created": changes.created, "dropped": changes.dropped, "busy": changes.busy}

@@ -10,9 +10,12 @@ attribute in the index: only matching entries read a table row, and the rows cou
 are a contiguous slice of time, which the count's estimate needs.
 
 The schemas are data (a moderator edits them), so the indexes cannot be a migration:
-``manage.py catalog_attribute_indexes`` brings them in line with the active segments'
-schemas (run it after a schema change; it is idempotent). Each costs one more B-tree
-insert per lead of its segment, which is why only numeric attributes get one.
+``catalog_attribute_indexes_sync`` brings them in line with the active segments'
+schemas. It runs after a segment's schema or activity is changed in the admin, every
+15 minutes from beat (``marketplace.tasks.sync_catalog_attribute_indexes``) and from
+``manage.py catalog_attribute_indexes``; it is idempotent, and one run at a time builds
+(a session advisory lock: another run meanwhile changes nothing). Each index costs one
+more B-tree insert per lead of its segment, which is why only numeric attributes get one.
 """
 
 from __future__ import annotations
@@ -27,12 +30,16 @@ from marketplace.models import Lead
 from marketplace.selectors.segments import active_segments_by_slug
 
 PREFIX = "lead_attr_"
+# pg_try_advisory_lock key of a running sync (a fixed number, no meaning beyond this).
+SYNC_LOCK_KEY = 7_114_205_310_551_002
 
 
 @dataclass(frozen=True)
 class AttributeIndexChanges:
     created: list[str]
     dropped: list[str]
+    # Another sync held the lock: this one changed nothing (that one does the work).
+    busy: bool = False
 
 
 def attribute_index_name(segment_id: int, attribute: str) -> str:
@@ -65,23 +72,33 @@ def catalog_attribute_indexes_sync(*, dry_run: bool = False) -> AttributeIndexCh
     each CONCURRENTLY (the lead table keeps taking writes). Runs outside a transaction."""
     if connection.vendor != "postgresql":
         return AttributeIndexChanges(created=[], dropped=[])
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s)", [SYNC_LOCK_KEY])
+        if not cursor.fetchone()[0]:
+            return AttributeIndexChanges(created=[], dropped=[], busy=True)
+        try:
+            return _sync(cursor, dry_run=dry_run)
+        finally:
+            cursor.execute("SELECT pg_advisory_unlock(%s)", [SYNC_LOCK_KEY])
+
+
+def _sync(cursor, *, dry_run: bool) -> AttributeIndexChanges:
     wanted = _wanted()
     table = connection.ops.quote_name(Lead._meta.db_table)
-    with connection.cursor() as cursor:
-        existing = _existing(cursor)
-        drop = sorted(name for name, valid in existing.items() if name not in wanted or not valid)
-        create = sorted(name for name in wanted if not existing.get(name))
-        if dry_run:
-            return AttributeIndexChanges(created=create, dropped=drop)
-        for name in drop:
-            cursor.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {connection.ops.quote_name(name)}")
-        for name in create:
-            segment_id, attribute = wanted[name]
-            # DDL takes no parameters: the attribute is quoted as a literal by the driver.
-            literal = cursor.mogrify("%s", [attribute]).decode()
-            cursor.execute(
-                f"CREATE INDEX CONCURRENTLY {connection.ops.quote_name(name)} ON {table}"
-                f" (created_at, catalog_attribute_number(attributes, {literal}::text))"
-                f" WHERE status = 'available' AND segment_id = {int(segment_id)}"
-            )
+    existing = _existing(cursor)
+    drop = sorted(name for name, valid in existing.items() if name not in wanted or not valid)
+    create = sorted(name for name in wanted if not existing.get(name))
+    if dry_run:
+        return AttributeIndexChanges(created=create, dropped=drop)
+    for name in drop:
+        cursor.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {connection.ops.quote_name(name)}")
+    for name in create:
+        segment_id, attribute = wanted[name]
+        # DDL takes no parameters: the attribute is quoted as a literal by the driver.
+        literal = cursor.mogrify("%s", [attribute]).decode()
+        cursor.execute(
+            f"CREATE INDEX CONCURRENTLY {connection.ops.quote_name(name)} ON {table}"
+            f" (created_at, catalog_attribute_number(attributes, {literal}::text))"
+            f" WHERE status = 'available' AND segment_id = {int(segment_id)}"
+        )
     return AttributeIndexChanges(created=create, dropped=drop)

@@ -5,14 +5,25 @@ from __future__ import annotations
 
 from io import StringIO
 
+import psycopg2
 import pytest
+from django.conf import settings
+from django.contrib import admin
 from django.core.management import call_command
 from django.db import connection
+from django.test import RequestFactory
 
 from marketplace.catalog_params import catalog_filters_parse
 from marketplace.models import Segment
 from marketplace.selectors.catalog_sql import attribute_clause
-from marketplace.services.catalog_indexes import PREFIX, attribute_index_name
+from marketplace.services.catalog_indexes import (
+    PREFIX,
+    SYNC_LOCK_KEY,
+    AttributeIndexChanges,
+    attribute_index_name,
+    catalog_attribute_indexes_sync,
+)
+from marketplace.tasks import sync_catalog_attribute_indexes
 from tests.factories import LeadFactory
 
 pytestmark = pytest.mark.postgres
@@ -131,3 +142,53 @@ def test_the_range_filter_is_written_with_its_index_expression(built):
 
     assert f"Index Scan using {attribute_index_name(loans.pk, 'amount')}" in plan, plan
     assert len(found) == 11
+
+
+def test_the_beat_task_brings_the_indexes_in_line_and_is_scheduled(built):
+    result = sync_catalog_attribute_indexes.delay().get()
+
+    assert set(indexes()) == _expected()
+    assert sorted(result["created"]) == sorted(_expected())
+    assert sync_catalog_attribute_indexes.delay().get() == {
+        "created": [],
+        "dropped": [],
+        "busy": False,
+    }
+    scheduled = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert sync_catalog_attribute_indexes.name in scheduled
+
+
+def test_a_sync_while_another_runs_changes_nothing(built):
+    other = psycopg2.connect(**connection.get_connection_params())
+    try:
+        with other.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_lock(%s)", [SYNC_LOCK_KEY])
+
+        changes = catalog_attribute_indexes_sync()
+        lines = run()
+
+        assert changes == AttributeIndexChanges(created=[], dropped=[], busy=True)
+        assert lines == ["another sync is running; nothing changed by this one"]
+        assert indexes() == {}
+    finally:
+        other.close()  # ends its session: the lock goes with it
+    assert catalog_attribute_indexes_sync().created == sorted(_expected())
+
+
+class _SchemaForm:
+    def __init__(self, changed: list[str]) -> None:
+        self.changed_data = changed
+
+
+@pytest.mark.parametrize(("changed", "builds"), [(["fields"], True), (["name"], False)])
+def test_saving_a_segment_s_schema_in_the_admin_builds_its_new_index(built, changed, builds):
+    loans = Segment.objects.get(slug="loans")
+    loans.fields = {
+        **loans.fields,
+        "properties": {**loans.fields["properties"], "income": {"type": "integer"}},
+    }
+    segment_admin = admin.site._registry[Segment]
+
+    segment_admin.save_model(RequestFactory().post("/"), loans, _SchemaForm(changed), True)
+
+    assert (attribute_index_name(loans.pk, "income") in indexes()) is builds
