@@ -148,6 +148,12 @@ DATABASES = {
         DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 0 if DEBUG else 60, minimum=0)
     )
 }
+# Behind a transaction-pooling proxy (PgBouncer's pool_mode=transaction) nothing of a
+# server session outlives a transaction: no server-side cursors, no prepared statements
+# (marketplace.sql.execute_prepared sends the statement itself instead).
+DATABASE_TRANSACTION_POOLING = env_bool("DATABASE_TRANSACTION_POOLING", False)
+if DATABASE_TRANSACTION_POOLING:
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # SQLite serialises writers; wait instead of failing under the dev server.
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20

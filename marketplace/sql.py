@@ -12,10 +12,12 @@ datetimes) are exactly what ``save()`` would send.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from uuid import UUID
 from weakref import WeakKeyDictionary
 
+from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections, models
 from django.db.models.constants import OnConflict
 from django.db.models.sql.subqueries import InsertQuery
@@ -250,13 +252,32 @@ def instances_from_row(
 _prepared: WeakKeyDictionary[object, set[str]] = WeakKeyDictionary()
 
 
+_PLACEHOLDER = re.compile(r"\$(\d+)")
+
+
+def inline_placeholders(sql: str, params: list) -> tuple[str, list]:
+    """``sql`` with its ``$n`` placeholders as the driver's ``%s``, and the parameters
+    in the order they now appear (a ``$n`` used twice takes its value twice)."""
+    ordered: list = []
+
+    def swap(match: re.Match) -> str:
+        ordered.append(params[int(match.group(1)) - 1])
+        return "%s"
+
+    return _PLACEHOLDER.sub(swap, sql.replace("%", "%%")), ordered
+
+
 def execute_prepared(cursor, name: str, sql: str, params: list) -> None:
     """Execute ``sql`` (placeholders ``$1``, ``$2``, …) as this session's prepared
     statement ``name``: parsed and planned once per connection, not on every call
     (psycopg2 sends each statement as text). ``PREPARE`` is not undone by a rollback,
     so it is sent once per connection; it costs one extra round trip that first time.
-    PostgreSQL only, and not through a transaction-pooling proxy (a prepared statement
-    belongs to a server session)."""
+    PostgreSQL only. Behind a transaction-pooling proxy (``DATABASE_TRANSACTION_POOLING``)
+    a prepared statement would be on whichever server session the proxy lent that
+    time: there the statement itself is sent, parsed and planned on every call."""
+    if settings.DATABASE_TRANSACTION_POOLING:
+        cursor.execute(*inline_placeholders(sql, params))
+        return
     names = _prepared.setdefault(cursor.db.connection, set())
     if name not in names:
         cursor.execute(f"PREPARE {name} AS {sql}")
