@@ -19,7 +19,11 @@ For each filter mix it measures p50/p95 of:
   offset   the same page by OFFSET 10,000: the baseline (ratio printed);
   count    the capped count (exact up to 10,000) plus, past it, the estimate;
   api      GET /api/v1/marketplace/leads/ through Django's test client with a
-           buyer's API key: parsing, the page, the count, the stored previews, JSON.
+           buyer's API key: parsing, the page, the count, the stored previews, JSON;
+  api deep the same 10,000 deep, by a cursor as the next links give it (carrying
+           the first page's count, so that page does not count);
+  reference the issue's: the same leads in a plain table, one partial index, no
+           buyer rules (first page, keyset page, capped count; the segment mix).
 
 and prints the EXPLAIN (ANALYZE, BUFFERS) of the main query and of the count.
 The database is dropped at the end unless --keep.
@@ -436,6 +440,28 @@ def measure_mix(name: str, params: dict, buyer, client, key: str, runs: int) -> 
         (time.process_time() - process) * 1000 / (runs + 1),
         (_backend_cpu_s() - backend) * 1000 / (runs + 1),
     )
+    if keyset_sql is not None:
+        # A page 10,000 deep through the API, as a client following next links gets it:
+        # the cursor carries the first page's count, so this page does not count.
+        from marketplace.catalog_cursor import catalog_scope, cursor_encode
+
+        deep_cursor = cursor_encode(
+            position,
+            count=count,
+            counted_at=int(time.time()),
+            scope=catalog_scope(params, buyer.pk),
+        )
+
+        def api_deep_once():
+            response = client.get(
+                "/api/v1/marketplace/leads/",
+                {**params, "cursor": deep_cursor},
+                HTTP_AUTHORIZATION=f"Bearer {key}",
+            )
+            assert response.status_code == 200, response.content[:300]
+            reset_queries()
+
+        result["api_deep"] = _p(_timed(api_deep_once, runs))
     result["page_sql"] = page_sql
     return result
 
@@ -581,7 +607,7 @@ def main() -> None:
         print(f"\np50 / p95 in ms, {args.runs} runs each (offset: {max(5, args.runs // 4)})")
         header = (
             f"{'mix':24} {'matches':>18} {'first page':>17} {'keyset 10k deep':>17} "
-            f"{'OFFSET 10k':>17} {'ratio':>6} {'count':>17} {'API':>17}"
+            f"{'OFFSET 10k':>17} {'ratio':>6} {'count':>17} {'API':>17} {'API 10k deep':>17}"
         )
         print(header)
         for r in results:
@@ -589,7 +615,7 @@ def main() -> None:
             print(
                 f"{r['mix']:24} {r['matches']:>18} {_fmt(r['first']):>17} "
                 f"{_fmt(r.get('keyset')):>17} {_fmt(r.get('offset')):>17} {ratio:>6} "
-                f"{_fmt(r['count']):>17} {_fmt(r['api']):>17}"
+                f"{_fmt(r['count']):>17} {_fmt(r['api']):>17} {_fmt(r.get('api_deep')):>17}"
             )
         segment_mix = results[1]
         reference = plain_reference(args.runs, _segment_id("loans"), datetime.now(UTC))

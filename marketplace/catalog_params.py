@@ -1,4 +1,4 @@
-"""The catalog's query string → ``CatalogFilters``, a keyset position and a page size.
+"""The catalog's query string → ``CatalogFilters`` and a page size (the cursor: catalog_cursor).
 
 One implementation for the API and the buyer's page. Every problem is
 collected and raised as one ``ValidationFailed`` (422) with ``fields``, so a
@@ -7,12 +7,8 @@ malformed, hostile or oversized value never reaches the database.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import re
-import uuid
 from collections.abc import Mapping
-from datetime import datetime
 
 import phonenumbers
 from django.utils.translation import gettext as _
@@ -20,7 +16,7 @@ from django.utils.translation import gettext as _
 from marketplace.errors import ValidationFailed
 from marketplace.models import BillingModel, Segment, Temperature
 from marketplace.money import MoneyFormatError, parse_amount
-from marketplace.selectors.catalog import AttributeFilter, CatalogFilters, CatalogPosition
+from marketplace.selectors.catalog import AttributeFilter, CatalogFilters
 from marketplace.selectors.segments import active_segments_by_slug
 
 ATTRIBUTE_PREFIX = "attr."
@@ -35,7 +31,6 @@ _COUNTRY_RE = re.compile(r"^[A-Z]{2}$")
 _REGION_RE = re.compile(r"^[A-Z]{2}-[A-Z0-9]{1,3}$")
 _INT_RE = re.compile(r"^-?[0-9]{1,15}$")
 _NUMBER_RE = re.compile(r"^-?[0-9]{1,15}(?:\.[0-9]{1,6})?$")
-_CURSOR_MAX = 200
 _NUMERIC = ("integer", "number")
 
 
@@ -218,31 +213,3 @@ def limit_parse(params: Mapping[str, str]) -> int:
     value = _whole(params, "limit", errors, 1, 10**9)
     errors.raise_if_any()
     return DEFAULT_LIMIT if value is None else min(value, MAX_LIMIT)
-
-
-def cursor_encode(position: CatalogPosition) -> str:
-    raw = f"{position.created_at.isoformat()}|{position.id}"
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
-
-
-def cursor_decode(params: Mapping[str, str]) -> CatalogPosition | None:
-    """``?cursor=`` from a previous page's ``next``; anything else is a 422."""
-    raw = _text(params, "cursor")
-    if not raw:
-        return None
-    problem = ValidationFailed(
-        _("The cursor is not valid; use the next link of the previous page."),
-        fields={"cursor": [_("Not a cursor from this list.")]},
-    )
-    if len(raw) > _CURSOR_MAX:
-        raise problem
-    try:
-        text = base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)).decode()
-        created_text, _sep, id_text = text.partition("|")
-        created_at = datetime.fromisoformat(created_text)
-        lead_id = uuid.UUID(id_text)
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        raise problem from None
-    if created_at.tzinfo is None:
-        raise problem
-    return CatalogPosition(created_at=created_at, id=lead_id)

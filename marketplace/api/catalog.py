@@ -17,16 +17,11 @@ from rest_framework.views import APIView
 
 from marketplace.api.permissions import IsBuyer, acting_organization
 from marketplace.api.schema import error_responses
+from marketplace.catalog_cursor import catalog_scope, cursor_decode, cursor_encode, page_count
 from marketplace.catalog_items import catalog_items, catalog_items_json
-from marketplace.catalog_params import (
-    catalog_filters_parse,
-    cursor_decode,
-    cursor_encode,
-    limit_parse,
-)
+from marketplace.catalog_params import catalog_filters_parse, limit_parse
 from marketplace.models import BillingModel, Temperature
 from marketplace.selectors.catalog import (
-    catalog_count,
     catalog_json_page,
     catalog_page,
     catalog_query,
@@ -123,7 +118,11 @@ class CatalogLeadListApi(APIView):
                 {
                     "results": CatalogItemSerializer(many=True),
                     "next": serializers.URLField(allow_null=True),
-                    "count": serializers.IntegerField(),
+                    "count": serializers.IntegerField(
+                        help_text="Leads matching: counted for the first page; the next links"
+                        " carry that count to deeper pages for up to 5 minutes (a list that"
+                        " changed meanwhile shows its count as of the first page)."
+                    ),
                     "count_exact": serializers.BooleanField(
                         help_text="false: more than 10,000 match and count is an estimate."
                     ),
@@ -136,36 +135,47 @@ class CatalogLeadListApi(APIView):
         params = request.query_params
         filters = catalog_filters_parse(params)
         limit = limit_parse(params)
-        after = cursor_decode(params)
         buyer = acting_organization(request)
         now = timezone.now()
+        scope = catalog_scope(params, buyer.pk)
+        cursor = cursor_decode(params, scope=scope, now=now.timestamp())
+        after = cursor.position if cursor else None
         query = catalog_query(buyer=buyer, filters=filters, now=now)
         if connection.vendor == "postgresql":
-            return self._json_page(request, query, limit=limit, after=after)
+            return self._json_page(request, query, limit=limit, cursor=cursor, scope=scope)
         page = catalog_page(query=query, limit=limit, after=after)
-        count = catalog_count(query=query)
+        count, counted_at = page_count(query=query, cursor=cursor)
         return Response(
             {
                 "results": catalog_items(page.leads, now=now),
-                "next": self._next_url(request, page.next_position),
+                "next": self._next_url(
+                    request, page.next_position, count=count, counted_at=counted_at, scope=scope
+                ),
                 "count": count.value,
                 "count_exact": count.exact,
             }
         )
 
     @staticmethod
-    def _next_url(request: Request, position) -> str | None:
+    def _next_url(request: Request, position, **carried) -> str | None:
         if position is None:
             return None
-        return replace_query_param(request.build_absolute_uri(), "cursor", cursor_encode(position))
+        return replace_query_param(
+            request.build_absolute_uri(), "cursor", cursor_encode(position, **carried)
+        )
 
-    def _json_page(self, request: Request, query, *, limit: int, after) -> HttpResponse:
+    def _json_page(
+        self, request: Request, query, *, limit: int, cursor, scope: str
+    ) -> HttpResponse:
         """The same answer written as JSON text around the stored JSON the page's SQL
         returns (the hot path: no JSON decoded and re-encoded, no UUID objects), in
         DRF's compact form (``JSONRenderer``, U+2028/2029 escaped)."""
+        after = cursor.position if cursor else None
         page = catalog_json_page(query=query, limit=limit, after=after)
-        count = catalog_count(query=query)
-        next_url = self._next_url(request, page.next_position)
+        count, counted_at = page_count(query=query, cursor=cursor)
+        next_url = self._next_url(
+            request, page.next_position, count=count, counted_at=counted_at, scope=scope
+        )
         body = (
             '{"results":'
             + catalog_items_json(page.rows, segments=query.segments, now=page.now)

@@ -12,19 +12,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from marketplace.catalog_cursor import catalog_scope, cursor_decode, cursor_encode, page_count
 from marketplace.catalog_items import catalog_item
-from marketplace.catalog_params import (
-    ATTRIBUTE_PREFIX,
-    catalog_filters_parse,
-    cursor_decode,
-    cursor_encode,
-    limit_parse,
-)
+from marketplace.catalog_params import ATTRIBUTE_PREFIX, catalog_filters_parse, limit_parse
 from marketplace.errors import ValidationFailed
 from marketplace.models import BillingModel, Segment, Temperature
 from marketplace.selectors.catalog import (
     CatalogFilters,
-    catalog_count,
     catalog_page,
     catalog_query,
 )
@@ -96,18 +90,21 @@ def catalog_browse(request: HttpRequest) -> HttpResponse:
     try:
         filters = catalog_filters_parse(params)
         limit = limit_parse(params)
-        after = cursor_decode(params)
+        now = timezone.now()
+        scope = catalog_scope(params, buyer.pk)
+        cursor = cursor_decode(params, scope=scope, now=now.timestamp())
     except ValidationFailed as problem:
         errors = problem.fields
     else:
-        now = timezone.now()
         query = catalog_query(buyer=buyer, filters=filters, now=now)
-        page = catalog_page(query=query, limit=limit, after=after)
-        count = catalog_count(query=query)
+        page = catalog_page(query=query, limit=limit, after=cursor.position if cursor else None)
+        count, counted_at = page_count(query=query, cursor=cursor)
     next_query = None
     if page is not None and page.next_position is not None:
         query = params.copy()
-        query["cursor"] = cursor_encode(page.next_position)
+        query["cursor"] = cursor_encode(
+            page.next_position, count=count, counted_at=counted_at, scope=scope
+        )
         next_query = query.urlencode()
     first_query = None
     if params.get("cursor"):
