@@ -59,7 +59,7 @@ def staff_required(view_func: View) -> View:
     @wraps(view_func)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not getattr(request.user, "is_moderator", False):
-            raise PermissionDenied("Only moderators can do this.")
+            raise PermissionDenied(_("Only moderators can do this."))
         return view_func(request, *args, **kwargs)
 
     return login_required(wrapper)
@@ -73,7 +73,7 @@ def _payouts_page(
 ) -> HttpResponse:
     organization = request.organization
     if not organization.is_supplier:
-        raise PermissionDenied("Payouts are for supplier organizations.")
+        raise PermissionDenied(_("Payouts are for supplier organizations."))
     payouts = list(organization_payouts(organization=organization)[:50])
     return render_page(
         request,
@@ -98,7 +98,7 @@ def payout_list(request: HttpRequest) -> HttpResponse:
 @require_POST
 def payout_request_view(request: HttpRequest) -> HttpResponse:
     if not request.organization.is_supplier:
-        raise PermissionDenied("Payouts are for supplier organizations.")
+        raise PermissionDenied(_("Payouts are for supplier organizations."))
     form = PayoutRequestForm(request.POST)
     if form.is_valid():
         try:

@@ -337,8 +337,13 @@ UPLOAD_CHUNK_ROWS = env_int("UPLOAD_CHUNK_ROWS", 1000, minimum=1, maximum=10_000
 # it stores one; 0: the worker does it all. By default one core is left to the storing
 # worker and its database (on 2 cores one child: 8,400-9,100 rows/s against
 # 7,000-8,100 with two, docs/performance.md).
+# The cores this process may run on (a container's CPU set, not the host's count).
+_USABLE_CORES = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None
 UPLOAD_PREPARE_PROCESSES = env_int(
-    "UPLOAD_PREPARE_PROCESSES", max(1, (os.cpu_count() or 2) - 1), minimum=0, maximum=16
+    "UPLOAD_PREPARE_PROCESSES",
+    max(1, (_USABLE_CORES or os.cpu_count() or 2) - 1),
+    minimum=0,
+    maximum=16,
 )
 # Between an upload's chunks, the lead table is analysed (PostgreSQL) when more of its
 # rows changed since its last ANALYZE than both of these: the duplicate look-up's plan

@@ -27,7 +27,7 @@ class TopUpForm(ServiceErrorsMixin, forms.Form):
 
 def _buyer(request: HttpRequest) -> None:
     if not request.organization.is_buyer:
-        raise PermissionDenied("Adding funds is for buyer organizations.")
+        raise PermissionDenied(_("Adding funds is for buyer organizations."))
 
 
 def _topup_page(

@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 
 from marketplace.middleware import SESSION_ORGANIZATION_KEY
 from marketplace.models import MemberRole, Organization
@@ -36,7 +37,7 @@ def organization_required(view: View | None = None, *, owner: bool = False) -> A
             if getattr(request, "organization", None) is None:
                 return redirect("organization_create")
             if owner and not is_owner(request):
-                raise PermissionDenied("Only the organization's owners can do this.")
+                raise PermissionDenied(_("Only the organization's owners can do this."))
             return view_func(request, *args, **kwargs)
 
         return login_required(wrapper)

@@ -23,7 +23,7 @@ _REASON_LABELS = {name: str(label) for name, label in FIELDS.items()}
 def _supplier(request: HttpRequest):
     organization = request.organization
     if not organization.is_supplier:
-        raise PermissionDenied("Uploads are for supplier organizations.")
+        raise PermissionDenied(_("Uploads are for supplier organizations."))
     return organization
 
 

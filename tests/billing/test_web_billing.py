@@ -57,6 +57,17 @@ def test_buyers_have_no_payouts_page(buyer_a):
     assert client.post("/billing/payouts/request/", {}).status_code == 403
 
 
+@pytest.mark.parametrize(
+    ("language", "says"),
+    [("en", "Payouts are for supplier organizations."), ("pl", "Wypłaty są dla organizacji")],
+)
+def test_the_refusal_of_the_payouts_page_speaks_the_buyers_language(buyer_a, language, says):
+    page = buyer_a.browser().get("/billing/payouts/", HTTP_ACCEPT_LANGUAGE=language)
+
+    assert page.status_code == 403
+    assert says in page.content.decode()
+
+
 # --- moderators: payout queue ----------------------------------------------------------
 
 
