@@ -109,9 +109,15 @@ def cursor_decode(params: Mapping[str, str], *, scope: str, now: float) -> Catal
     return CatalogCursor(position=position, count=count, counted_at=int(counted_at))
 
 
-def page_count(*, query: CatalogQuery, cursor: CatalogCursor | None) -> tuple[CatalogCount, int]:
-    """The list's count and when it was made: the one the cursor carries, else counted
-    now."""
+def page_count(
+    *, query: CatalogQuery, cursor: CatalogCursor | None, rows: int, last: bool
+) -> tuple[CatalogCount, int]:
+    """The list's count and when it was made, for a page of ``rows`` rows (``last``: no
+    page follows): the one the cursor carries; else, when this first page is the whole
+    list, its rows; else counted now."""
     if cursor is not None and cursor.count is not None:
         return cursor.count, cursor.counted_at
-    return catalog_count(query=query), int(query.now.timestamp())
+    now = int(query.now.timestamp())
+    if cursor is None and last:
+        return CatalogCount(value=rows, exact=True), now
+    return catalog_count(query=query), now

@@ -144,7 +144,9 @@ class CatalogLeadListApi(APIView):
         if connection.vendor == "postgresql":
             return self._json_page(request, query, limit=limit, cursor=cursor, scope=scope)
         page = catalog_page(query=query, limit=limit, after=after)
-        count, counted_at = page_count(query=query, cursor=cursor)
+        count, counted_at = page_count(
+            query=query, cursor=cursor, rows=len(page.leads), last=page.next_position is None
+        )
         return Response(
             {
                 "results": catalog_items(page.leads, now=now),
@@ -172,7 +174,9 @@ class CatalogLeadListApi(APIView):
         DRF's compact form (``JSONRenderer``, U+2028/2029 escaped)."""
         after = cursor.position if cursor else None
         page = catalog_json_page(query=query, limit=limit, after=after)
-        count, counted_at = page_count(query=query, cursor=cursor)
+        count, counted_at = page_count(
+            query=query, cursor=cursor, rows=len(page.rows), last=page.next_position is None
+        )
         next_url = self._next_url(
             request, page.next_position, count=count, counted_at=counted_at, scope=scope
         )

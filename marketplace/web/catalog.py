@@ -98,7 +98,9 @@ def catalog_browse(request: HttpRequest) -> HttpResponse:
     else:
         query = catalog_query(buyer=buyer, filters=filters, now=now)
         page = catalog_page(query=query, limit=limit, after=cursor.position if cursor else None)
-        count, counted_at = page_count(query=query, cursor=cursor)
+        count, counted_at = page_count(
+            query=query, cursor=cursor, rows=len(page.leads), last=page.next_position is None
+        )
     next_query = None
     if page is not None and page.next_position is not None:
         query = params.copy()

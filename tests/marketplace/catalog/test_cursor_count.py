@@ -1,6 +1,7 @@
 """The count a cursor carries: the first page counts, deeper pages of the same list
 for the same buyer answer that count without counting again; other filters, another
-buyer, a tampered or an old cursor count again; a malformed one is a 422."""
+buyer, a tampered or an old cursor count again; a malformed one is a 422. A first page
+that holds the whole list is its own count."""
 
 from __future__ import annotations
 
@@ -168,3 +169,26 @@ def test_encode_and_decode_round_trip_only_for_the_same_scope():
     assert same.counted_at == 1_000
     assert other.count is None
     assert cursor_decode({"cursor": cursor}, scope=scope, now=900).count is None  # from the future
+
+
+@pytest.mark.parametrize("leads", [0, 7, 25])
+def test_a_first_page_that_holds_the_whole_list_is_its_own_count(buyer_a, make_lead, leads):
+    for n in range(leads):
+        make_lead(created_at=hours_ago(n + 1))
+
+    body, counted = _counted(buyer_a, limit="25")
+
+    assert not counted
+    assert (body["count"], body["count_exact"], body["next"]) == (leads, True, None)
+    assert len(body["results"]) == leads
+
+
+def test_the_last_page_reached_by_a_position_only_cursor_still_counts(buyer_a, sixty):
+    second = browse(buyer_a, limit="25", cursor=_cursor(browse(buyer_a, limit="25")))
+    position_only = _encoded(_decoded(_cursor(second))[:2])
+
+    last, counted = _counted(buyer_a, limit="25", cursor=position_only)
+
+    assert counted
+    assert last["next"] is None
+    assert (len(last["results"]), last["count"]) == (10, 60)
