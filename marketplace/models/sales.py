@@ -46,7 +46,7 @@ class Sale(models.Model):
 
     id = models.UUIDField(primary_key=True, default=new_id, editable=False)
     # No single-column index on lead, buyer or supplier: sale_one_per_buyer (lead, buyer),
-    # sale_buyer_recent and sale_supplier_recent start with them and serve the same
+    # sale_buyer_recent_lead and sale_supplier_recent start with them and serve the same
     # look-ups (foreign-key checks included); each index is one more entry per purchase.
     lead = models.ForeignKey(Lead, on_delete=models.PROTECT, related_name="sales", db_index=False)
     buyer = models.ForeignKey(
@@ -93,7 +93,13 @@ class Sale(models.Model):
             ),
         ]
         indexes = [
-            models.Index(fields=["buyer", "-purchased_at", "-id"], name="sale_buyer_recent"),
+            # The lead carried along: the catalog's "bought by me" rule reads a buyer's
+            # recent purchases' leads from this index alone (one table row per sale else).
+            models.Index(
+                fields=["buyer", "-purchased_at", "-id"],
+                name="sale_buyer_recent_lead",
+                include=["lead"],
+            ),
             models.Index(fields=["supplier", "-purchased_at"], name="sale_supplier_recent"),
             # "Never sell this buyer the same person twice in the dedup window."
             models.Index(

@@ -23,7 +23,7 @@ ANY = str(uuid.uuid4())
 # A look-up by a column whose own index was dropped, and the index that serves it now.
 SERVED = [
     ("marketplace_sale", "lead_id = %s", "sale_one_per_buyer"),
-    ("marketplace_sale", "buyer_id = %s", "sale_buyer_recent"),
+    ("marketplace_sale", "buyer_id = %s", "sale_buyer_recent_lead"),
     ("marketplace_sale", "supplier_id = %s", "sale_supplier_recent"),
     ("marketplace_personaldataaccess", "lead_id = %s", "access_lead_recent"),
     ("marketplace_personaldataaccess", "user_id = %s", "access_user"),

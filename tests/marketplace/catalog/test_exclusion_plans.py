@@ -1,0 +1,51 @@
+"""The catalog's "bought by me" rule reads the buyer's recent purchases' leads from
+``sale_buyer_recent_lead`` alone (the lead is in its INCLUDE, marketplace migration
+0014): no table row per sale, however many a large buyer made.
+
+Plans, not timings: with sequential scans, nested loops and merge joins priced out of
+reach, on vacuumed and analysed tables, the count's look-up of the buyer's purchases
+must be that index-only scan."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from marketplace.catalog_params import catalog_filters_parse
+from marketplace.models import Lead, Sale
+from marketplace.selectors.catalog import catalog_count_sql, catalog_query
+from tests.factories import LeadFactory, SaleFactory
+from tests.marketplace.catalog.conftest import hours_ago
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+def test_the_buyers_purchases_are_read_from_the_index_alone(buyer_a, make_lead):
+    supplier = make_lead().supplier
+    leads = Lead.objects.bulk_create(
+        LeadFactory.build(supplier=supplier, created_at=hours_ago(n % 200)) for n in range(400)
+    )
+    Sale.objects.bulk_create(
+        SaleFactory.build(lead=lead, buyer=buyer_a.organization, purchased_at=hours_ago(1))
+        for lead in leads[:300]
+    )
+    query = catalog_query(
+        buyer=buyer_a.organization, filters=catalog_filters_parse({}), now=timezone.now()
+    )
+    sql, args = catalog_count_sql(query)
+
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE marketplace_sale")
+        cursor.execute("VACUUM ANALYZE marketplace_lead")
+        # The hash anti-joins the count runs on a million leads; a few hundred would
+        # be probed one by one.
+        cursor.execute("SET enable_seqscan = off; SET enable_nestloop = off")
+        cursor.execute("SET enable_mergejoin = off")
+        try:
+            cursor.execute(f"EXPLAIN {sql}", args)
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+        finally:
+            cursor.execute("RESET enable_seqscan; RESET enable_nestloop; RESET enable_mergejoin")
+
+    assert "Index Only Scan using sale_buyer_recent_lead on marketplace_sale" in plan, plan
