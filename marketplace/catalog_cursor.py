@@ -33,11 +33,24 @@ _NOT_LIST_PARAMS = ("cursor", "limit")
 
 @dataclass(frozen=True)
 class CatalogCursor:
-    position: CatalogPosition
-    # The first page's count and when it was made (epoch seconds), when the cursor
-    # carries one for this buyer and these filters that is still young enough.
+    """What ``?cursor=`` says for this buyer and these filters (``scope``): where the
+    page starts (None: the first page) and, when the cursor carries one for this scope
+    that is still young enough, the first page's count and when it was made (epoch
+    seconds)."""
+
+    scope: str
+    position: CatalogPosition | None = None
     count: CatalogCount | None = None
     counted_at: int = 0
+
+
+@dataclass(frozen=True)
+class ListedCount:
+    """A page's count, and the cursor of the page after it (None: the last page), which
+    carries that count."""
+
+    count: CatalogCount
+    next_cursor: str | None
 
 
 def catalog_scope(params: Mapping[str, str], buyer_id: object) -> str:
@@ -73,11 +86,13 @@ def cursor_encode(
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
-def cursor_decode(params: Mapping[str, str], *, scope: str, now: float) -> CatalogCursor | None:
-    """``?cursor=`` from a previous page's ``next``; anything else is a 422."""
+def cursor_decode(params: Mapping[str, str], *, buyer_id: object, now: float) -> CatalogCursor:
+    """``?cursor=`` from a previous page's ``next`` (or none: the first page) for this
+    buyer; anything else is a 422."""
+    scope = catalog_scope(params, buyer_id)
     raw = (params.get("cursor") or "").strip()
     if not raw:
-        return None
+        return CatalogCursor(scope=scope)
     problem = ValidationFailed(
         _("The cursor is not valid; use the next link of the previous page."),
         fields={"cursor": [_("Not a cursor from this list.")]},
@@ -93,7 +108,7 @@ def cursor_decode(params: Mapping[str, str], *, scope: str, now: float) -> Catal
     if created_at.tzinfo is None or len(parts) not in (2, 6):
         raise problem
     if len(parts) == 2:
-        return CatalogCursor(position=position)
+        return CatalogCursor(scope=scope, position=position)
     value, exact, counted_at, seal = parts[2:]
     numbers = (value, counted_at)
     if exact not in ("0", "1") or not all(
@@ -104,20 +119,32 @@ def cursor_decode(params: Mapping[str, str], *, scope: str, now: float) -> Catal
     if not hmac.compare_digest(seal, sealed) or not 0 <= now - int(counted_at) <= (
         COUNT_CARRY_SECONDS
     ):
-        return CatalogCursor(position=position)
+        return CatalogCursor(scope=scope, position=position)
     count = CatalogCount(value=int(value), exact=exact == "1")
-    return CatalogCursor(position=position, count=count, counted_at=int(counted_at))
+    return CatalogCursor(scope=scope, position=position, count=count, counted_at=int(counted_at))
 
 
 def page_count(
-    *, query: CatalogQuery, cursor: CatalogCursor | None, rows: int, last: bool
-) -> tuple[CatalogCount, int]:
-    """The list's count and when it was made, for a page of ``rows`` rows (``last``: no
-    page follows): the one the cursor carries; else, when this first page is the whole
-    list, its rows; else counted now."""
-    if cursor is not None and cursor.count is not None:
-        return cursor.count, cursor.counted_at
-    now = int(query.now.timestamp())
-    if cursor is None and last:
-        return CatalogCount(value=rows, exact=True), now
-    return catalog_count(query=query), now
+    *,
+    query: CatalogQuery,
+    cursor: CatalogCursor,
+    rows: int,
+    next_position: CatalogPosition | None,
+) -> ListedCount:
+    """The count of the list a page of ``rows`` rows belongs to: the one the cursor
+    carries; else, when this first page is the whole list, its rows; else counted now.
+    With the cursor of the next page (``next_position``), carrying it."""
+    if cursor.count is not None:
+        count, counted_at = cursor.count, cursor.counted_at
+    else:
+        counted_at = int(query.now.timestamp())
+        if cursor.position is None and next_position is None:
+            count = CatalogCount(value=rows, exact=True)
+        else:
+            count = catalog_count(query=query)
+    next_cursor = (
+        None
+        if next_position is None
+        else cursor_encode(next_position, count=count, counted_at=counted_at, scope=cursor.scope)
+    )
+    return ListedCount(count=count, next_cursor=next_cursor)

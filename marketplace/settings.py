@@ -334,10 +334,10 @@ UPLOAD_MAX_ROWS = env_int("UPLOAD_MAX_ROWS", 1_000_000, minimum=1)
 UPLOAD_MAX_EXPANDED_BYTES = env_int("UPLOAD_MAX_EXPANDED_BYTES", 1024 * 1024 * 1024, minimum=1024)
 UPLOAD_CHUNK_ROWS = env_int("UPLOAD_CHUNK_ROWS", 1000, minimum=1, maximum=10_000)
 # Forked children of a worker that prepare (validate, encrypt) the next chunks while
-# it stores one; 0: the worker does it all. By default one core is left to the storing
+# it stores one; 0: the worker does it all. By default one core of those this process
+# may run on (a container's CPU set, not the host's count) is left to the storing
 # worker and its database (on 2 cores one child: 8,400-9,100 rows/s against
 # 7,000-8,100 with two, docs/performance.md).
-# The cores this process may run on (a container's CPU set, not the host's count).
 _USABLE_CORES = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None
 UPLOAD_PREPARE_PROCESSES = env_int(
     "UPLOAD_PREPARE_PROCESSES",

@@ -3,6 +3,8 @@ rows and are safe to run twice."""
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 from celery import shared_task
 from django.conf import settings
 from django.core.cache import cache
@@ -75,5 +77,4 @@ def expire_stale_leads() -> int:
 def sync_catalog_attribute_indexes() -> dict[str, object]:
     """After a segment's schema changes, and periodically (beat): build the catalog's
     index of each new numeric attribute, drop those no active schema declares."""
-    changes = catalog_attribute_indexes_sync()
-    return {"created": changes.created, "dropped": changes.dropped, "busy": changes.busy}
+    return asdict(catalog_attribute_indexes_sync())

@@ -17,7 +17,7 @@ from rest_framework.views import APIView
 
 from marketplace.api.permissions import IsBuyer, acting_organization
 from marketplace.api.schema import error_responses
-from marketplace.catalog_cursor import catalog_scope, cursor_decode, cursor_encode, page_count
+from marketplace.catalog_cursor import CatalogCursor, cursor_decode, page_count
 from marketplace.catalog_items import catalog_items, catalog_items_json
 from marketplace.catalog_params import catalog_filters_parse, limit_parse
 from marketplace.models import BillingModel, Temperature
@@ -137,49 +137,41 @@ class CatalogLeadListApi(APIView):
         limit = limit_parse(params)
         buyer = acting_organization(request)
         now = timezone.now()
-        scope = catalog_scope(params, buyer.pk)
-        cursor = cursor_decode(params, scope=scope, now=now.timestamp())
-        after = cursor.position if cursor else None
+        cursor = cursor_decode(params, buyer_id=buyer.pk, now=now.timestamp())
         query = catalog_query(buyer=buyer, filters=filters, now=now)
         if connection.vendor == "postgresql":
-            return self._json_page(request, query, limit=limit, cursor=cursor, scope=scope)
-        page = catalog_page(query=query, limit=limit, after=after)
-        count, counted_at = page_count(
-            query=query, cursor=cursor, rows=len(page.leads), last=page.next_position is None
+            return self._json_page(request, query, limit=limit, cursor=cursor)
+        page = catalog_page(query=query, limit=limit, after=cursor.position)
+        listed = page_count(
+            query=query, cursor=cursor, rows=len(page.leads), next_position=page.next_position
         )
         return Response(
             {
                 "results": catalog_items(page.leads, now=now),
-                "next": self._next_url(
-                    request, page.next_position, count=count, counted_at=counted_at, scope=scope
-                ),
-                "count": count.value,
-                "count_exact": count.exact,
+                "next": self._next_url(request, listed.next_cursor),
+                "count": listed.count.value,
+                "count_exact": listed.count.exact,
             }
         )
 
     @staticmethod
-    def _next_url(request: Request, position, **carried) -> str | None:
-        if position is None:
+    def _next_url(request: Request, cursor: str | None) -> str | None:
+        if cursor is None:
             return None
-        return replace_query_param(
-            request.build_absolute_uri(), "cursor", cursor_encode(position, **carried)
-        )
+        return replace_query_param(request.build_absolute_uri(), "cursor", cursor)
 
     def _json_page(
-        self, request: Request, query, *, limit: int, cursor, scope: str
+        self, request: Request, query, *, limit: int, cursor: CatalogCursor
     ) -> HttpResponse:
         """The same answer written as JSON text around the stored JSON the page's SQL
         returns (the hot path: no JSON decoded and re-encoded, no UUID objects), in
         DRF's compact form (``JSONRenderer``, U+2028/2029 escaped)."""
-        after = cursor.position if cursor else None
-        page = catalog_json_page(query=query, limit=limit, after=after)
-        count, counted_at = page_count(
-            query=query, cursor=cursor, rows=len(page.rows), last=page.next_position is None
+        page = catalog_json_page(query=query, limit=limit, after=cursor.position)
+        listed = page_count(
+            query=query, cursor=cursor, rows=len(page.rows), next_position=page.next_position
         )
-        next_url = self._next_url(
-            request, page.next_position, count=count, counted_at=counted_at, scope=scope
-        )
+        count = listed.count
+        next_url = self._next_url(request, listed.next_cursor)
         body = (
             '{"results":'
             + catalog_items_json(page.rows, segments=query.segments, now=page.now)

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from marketplace.catalog_cursor import catalog_scope, cursor_decode, cursor_encode, page_count
+from marketplace.catalog_cursor import cursor_decode, page_count
 from marketplace.catalog_items import catalog_item
 from marketplace.catalog_params import ATTRIBUTE_PREFIX, catalog_filters_parse, limit_parse
 from marketplace.errors import ValidationFailed
@@ -91,22 +91,20 @@ def catalog_browse(request: HttpRequest) -> HttpResponse:
         filters = catalog_filters_parse(params)
         limit = limit_parse(params)
         now = timezone.now()
-        scope = catalog_scope(params, buyer.pk)
-        cursor = cursor_decode(params, scope=scope, now=now.timestamp())
+        cursor = cursor_decode(params, buyer_id=buyer.pk, now=now.timestamp())
     except ValidationFailed as problem:
         errors = problem.fields
     else:
         query = catalog_query(buyer=buyer, filters=filters, now=now)
-        page = catalog_page(query=query, limit=limit, after=cursor.position if cursor else None)
-        count, counted_at = page_count(
-            query=query, cursor=cursor, rows=len(page.leads), last=page.next_position is None
+        page = catalog_page(query=query, limit=limit, after=cursor.position)
+        listed = page_count(
+            query=query, cursor=cursor, rows=len(page.leads), next_position=page.next_position
         )
+        count = listed.count
     next_query = None
-    if page is not None and page.next_position is not None:
+    if page is not None and listed.next_cursor is not None:
         query = params.copy()
-        query["cursor"] = cursor_encode(
-            page.next_position, count=count, counted_at=counted_at, scope=scope
-        )
+        query["cursor"] = listed.next_cursor
         next_query = query.urlencode()
     first_query = None
     if params.get("cursor"):

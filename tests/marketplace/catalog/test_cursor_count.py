@@ -159,16 +159,15 @@ def test_encode_and_decode_round_trip_only_for_the_same_scope():
         POSITION, count=CatalogCount(12_345, False), counted_at=1_000, scope=scope
     )
 
-    same = cursor_decode({"cursor": cursor}, scope=scope, now=1_100)
-    other = cursor_decode(
-        {"cursor": cursor}, scope=catalog_scope({"segment": "travel"}, "buyer-1"), now=1_100
-    )
+    same = cursor_decode({"cursor": cursor, "segment": "loans"}, buyer_id="buyer-1", now=1_100)
+    other = cursor_decode({"cursor": cursor, "segment": "travel"}, buyer_id="buyer-1", now=1_100)
 
     assert same.position == other.position == POSITION
     assert same.count == CatalogCount(12_345, False)
     assert same.counted_at == 1_000
     assert other.count is None
-    assert cursor_decode({"cursor": cursor}, scope=scope, now=900).count is None  # from the future
+    early = cursor_decode({"cursor": cursor, "segment": "loans"}, buyer_id="buyer-1", now=900)
+    assert early.count is None  # from the future
 
 
 @pytest.mark.parametrize("leads", [0, 7, 25])
