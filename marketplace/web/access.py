@@ -15,8 +15,8 @@ from django.utils.translation import gettext as _
 from marketplace.middleware import SESSION_ORGANIZATION_KEY
 from marketplace.models import MemberRole, Organization
 
-# The status of a page that shows a refused form again: the field's refusal or the
-# service's alike.
+# The status of a page that shows a refused form again (the field's refusal or the
+# service's alike), so clients and tests can tell it from a page that simply shows one.
 INVALID = 400
 
 View = Callable[..., HttpResponse]

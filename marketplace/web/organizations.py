@@ -37,9 +37,6 @@ from marketplace.services.organizations import (
 from marketplace.tasks import send_invitation_email
 from marketplace.web.access import INVALID, act_for, organization_required, render_page
 
-# A form that fails validation answers 400, so clients and tests can tell it
-# from a page that simply shows a form.
-
 
 @login_required
 @require_http_methods(["GET", "POST"])
