@@ -8,7 +8,8 @@ PostgreSQL server at --server, 127.0.0.1 only), migrates it with ``manage.py
 migrate`` in a subprocess, loads the leads with COPY (4 segments, 50 regions in
 5 countries, prices 5-80, ages up to 40 days, every temperature, 200 suppliers
 of which some are rated and a few suspended), gives the buyer 2,000 recent
-purchases (so the "bought by me" and "same person" rules have work to do),
+purchases (--buyer-sales; so the "bought by me" and "same person" rules have work
+to do; each counted on its lead, which an exclusive one sells out),
 then ANALYZE and VACUUM (autovacuum's job in production: it sets the visibility
 map the count's index-only scans rely on).
 
@@ -244,7 +245,11 @@ def lead_rows(count: int, parties: dict, rng: random.Random, now: datetime, *, a
         yield line, lead_id, created, status, segment.pk, phone_index, email_index
 
 
-def load(parties: dict, count: int, rng: random.Random, now: datetime, *, arrival: str) -> dict:
+def load(
+    parties: dict, count: int, rng: random.Random, now: datetime, *, arrival: str, sample: int
+) -> dict:
+    """COPY ``count`` leads; returns ``sample`` or more available ones among them, picked
+    at random, for the buyer's purchases."""
     from django.db import connection
 
     with connection.cursor() as cursor:
@@ -261,6 +266,8 @@ def load(parties: dict, count: int, rng: random.Random, now: datetime, *, arriva
     extra_columns, extra_values = _fillers("marketplace_lead", LEAD_COLUMNS)
     columns = ", ".join(LEAD_COLUMNS + extra_columns)
     available: list[tuple] = []
+    keep = max(50_000, 2 * sample)
+    share = min(1.0, max(0.05, 3 * sample / count))
     started = time.perf_counter()
     chunk = 100_000
     rows = lead_rows(count, parties, rng, now, arrival=arrival)
@@ -271,7 +278,7 @@ def load(parties: dict, count: int, rng: random.Random, now: datetime, *, arriva
             for _ in range(min(chunk, count - loaded)):
                 line, lead_id, created, status, segment_id, phone_index, email_index = next(rows)
                 buffer.write(line[:-1] + extra_values + "\n")
-                if status == "available" and len(available) < 50_000 and rng.random() < 0.05:
+                if status == "available" and len(available) < keep and rng.random() < share:
                     available.append((lead_id, created, segment_id, phone_index, email_index))
                 loaded += 1
             buffer.seek(0)
@@ -283,12 +290,16 @@ def load(parties: dict, count: int, rng: random.Random, now: datetime, *, arriva
     return {"available_sample": available, "copy_s": copied, "index_s": indexed}
 
 
-def add_purchases(parties: dict, sample: list[tuple], rng: random.Random, now: datetime) -> int:
-    """The buyer bought 2,000 leads in the last 30 days (sales rows only: no ledger)."""
+def add_purchases(
+    parties: dict, sample: list[tuple], rng: random.Random, now: datetime, *, count: int
+) -> int:
+    """The buyer bought ``count`` leads in the last 30 days: the sales rows (no ledger),
+    and each sale counted on its lead as a purchase counts it (an exclusive lead, or a
+    shared one's last sale, sells it out), so the catalog sees what it would."""
     from django.db import connection
 
     buyer = parties["buyer"]
-    bought = rng.sample(sample, min(2_000, len(sample)))
+    bought = rng.sample(sample, min(count, len(sample)))
     columns = [
         "id", "lead_id", "buyer_id", "supplier_id", "segment_id", "phone_index", "email_index",
         "billing_model", "price_cents", "currency", "commission_percent", "status",
@@ -308,6 +319,15 @@ def add_purchases(parties: dict, sample: list[tuple], rng: random.Random, now: d
     names = ", ".join(columns + extra_columns)
     with connection.cursor() as cursor:
         cursor.copy_expert(f"COPY marketplace_sale ({names}) FROM STDIN", buffer)
+        cursor.execute(
+            "UPDATE marketplace_lead l SET sales_count = l.sales_count + 1,"
+            " status = CASE WHEN l.sales_count + 1 >= l.max_sales THEN 'sold_out'"
+            " ELSE l.status END FROM marketplace_sale s WHERE s.lead_id = l.id"
+        )
+        cursor.execute(
+            "UPDATE marketplace_sale s SET lead_shared = l.max_sales > 1"
+            " FROM marketplace_lead l WHERE l.id = s.lead_id"
+        )
     return len(bought)
 
 
@@ -549,6 +569,12 @@ def main() -> None:
         help="measure again on the database a --keep run left (no reload); implies --keep",
     )
     parser.add_argument(
+        "--buyer-sales",
+        type=int,
+        default=2_000,
+        help="the buyer's purchases in the last 30 days (default 2,000)",
+    )
+    parser.add_argument(
         "--arrival",
         choices=["time", "random"],
         default="time",
@@ -579,8 +605,12 @@ def main() -> None:
             parties = reuse_parties()
         else:
             parties = setup_parties(rng)
-            loaded = load(parties, args.leads, rng, now, arrival=args.arrival)
-            bought = add_purchases(parties, loaded["available_sample"], rng, now)
+            loaded = load(
+                parties, args.leads, rng, now, arrival=args.arrival, sample=args.buyer_sales
+            )
+            bought = add_purchases(
+                parties, loaded["available_sample"], rng, now, count=args.buyer_sales
+            )
             with connection.cursor() as cursor:
                 cursor.execute("VACUUM ANALYZE marketplace_lead")
                 cursor.execute("VACUUM ANALYZE marketplace_sale")

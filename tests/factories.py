@@ -92,6 +92,7 @@ class SaleFactory(factory.django.DjangoModelFactory):
     segment = factory.LazyAttribute(lambda sale: sale.lead.segment)
     phone_index = factory.LazyAttribute(lambda sale: sale.lead.phone_index)
     email_index = factory.LazyAttribute(lambda sale: sale.lead.email_index)
+    lead_shared = factory.LazyAttribute(lambda sale: sale.lead.max_sales > 1)
     billing_model = "cpl"
     price_cents = factory.LazyAttribute(
         lambda sale: (

@@ -68,6 +68,7 @@ def purchase_rows(
         segment=segment,
         phone_index=lead.phone_index,
         email_index=lead.email_index,
+        lead_shared=lead.max_sales > 1,
         billing_model=model,
         price_cents=price,
         currency=currency(),

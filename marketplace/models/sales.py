@@ -63,6 +63,11 @@ class Sale(models.Model):
     # As Lead.phone_key/email_key: what the catalog matches the buyer's recent people on.
     phone_key = person_key_field("phone_index")
     email_key = person_key_field("email_index")
+    # The lead could be sold again (its max_sales, fixed at intake, above 1). Only such a
+    # purchase can hide a listed lead from its buyer: an exclusive lead it sells out for
+    # good (sales_count never goes down), so the catalog's "bought by me" rule reads
+    # these purchases alone, not every purchase of a large buyer.
+    lead_shared = models.BooleanField(default=False, db_default=False)
 
     billing_model = models.CharField(max_length=3, choices=BillingModel.choices)
     price_cents = models.BigIntegerField(help_text="Charged (CPL) or reserved (CPA).")
@@ -93,12 +98,18 @@ class Sale(models.Model):
             ),
         ]
         indexes = [
-            # The lead carried along: the catalog's "bought by me" rule reads a buyer's
-            # recent purchases' leads from this index alone (one table row per sale else).
+            # A buyer's purchases, newest first (the lead carried along: migration 0014).
             models.Index(
                 fields=["buyer", "-purchased_at", "-id"],
                 name="sale_buyer_recent_lead",
                 include=["lead"],
+            ),
+            # The catalog's "bought by me" rule: a buyer's recent purchases of shared leads.
+            models.Index(
+                fields=["buyer", "-purchased_at"],
+                name="sale_buyer_shared_lead",
+                include=["lead"],
+                condition=models.Q(lead_shared=True),
             ),
             models.Index(fields=["supplier", "-purchased_at"], name="sale_supplier_recent"),
             # "Never sell this buyer the same person twice in the dedup window."

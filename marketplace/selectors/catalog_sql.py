@@ -156,9 +156,10 @@ def catalog_condition(
         clauses.append(sql)
         params += attribute_params
     # A lead is bought after it is created, so only purchases younger than the oldest
-    # listable lead can hide one: the anti-join's hash stays small for long-time buyers.
+    # listable lead can hide one, and only purchases of shared leads (an exclusive one
+    # is sold out by the purchase): the anti-join's hash stays small for large buyers.
     clauses.append(
-        "NOT EXISTS (SELECT 1 FROM marketplace_sale s WHERE s.buyer_id = %s"
+        "NOT EXISTS (SELECT 1 FROM marketplace_sale s WHERE s.buyer_id = %s AND s.lead_shared"
         " AND s.lead_id = v0.id AND s.purchased_at >= %s)"
     )
     params += [buyer_id, _when(oldest)]

@@ -1,0 +1,40 @@
+"""``Sale.lead_shared`` and ``sale_buyer_shared_lead``: the catalog's "bought by me"
+rule reads a buyer's purchases of shared leads only (see the field).
+
+The column keeps a database default (false), so a process still running the code
+before this one, or the purchase function before buyers migration 0003, inserts
+sales as before; that migration fills the column for the existing sales once the
+function stamps it. The index is built CONCURRENTLY: purchases go on meanwhile."""
+
+import importlib
+
+from django.db import migrations, models
+
+AddIndexConcurrentlyOnPostgres = importlib.import_module(
+    "marketplace.migrations.0005_catalog_indexes_lead_events"
+).AddIndexConcurrentlyOnPostgres
+
+
+class Migration(migrations.Migration):
+    atomic = False  # CREATE INDEX CONCURRENTLY cannot run inside a transaction
+
+    dependencies = [
+        ("marketplace", "0014_sale_buyer_recent_lead"),
+    ]
+
+    operations = [
+        migrations.AddField(
+            model_name="sale",
+            name="lead_shared",
+            field=models.BooleanField(db_default=False, default=False),
+        ),
+        AddIndexConcurrentlyOnPostgres(
+            model_name="sale",
+            index=models.Index(
+                condition=models.Q(("lead_shared", True)),
+                fields=["buyer", "-purchased_at"],
+                include=("lead",),
+                name="sale_buyer_shared_lead",
+            ),
+        ),
+    ]
