@@ -32,7 +32,7 @@ class Migration(migrations.Migration):
             model_name="sale",
             index=models.Index(
                 condition=models.Q(("lead_shared", True)),
-                fields=["buyer", "-purchased_at"],
+                fields=["buyer", "segment", "purchased_at"],
                 include=("lead",),
                 name="sale_buyer_shared_lead",
             ),

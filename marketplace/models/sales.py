@@ -104,9 +104,10 @@ class Sale(models.Model):
                 name="sale_buyer_recent_lead",
                 include=["lead"],
             ),
-            # The catalog's "bought by me" rule: a buyer's recent purchases of shared leads.
+            # The catalog's "bought by me" rule: a buyer's recent purchases of shared leads
+            # in a segment.
             models.Index(
-                fields=["buyer", "-purchased_at"],
+                fields=["buyer", "segment", "purchased_at"],
                 name="sale_buyer_shared_lead",
                 include=["lead"],
                 condition=models.Q(lead_shared=True),

@@ -13,6 +13,7 @@ count stay index-only scans; attribute filters are the one exception (JSON on th
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -113,6 +114,18 @@ def attribute_clause(item) -> tuple[str, list]:
     ]
 
 
+def _sale_windows(
+    segments: list[Segment], since: Callable[[Segment], datetime]
+) -> tuple[str, list]:
+    """Purchases ``s`` in one of ``segments`` made at or after ``since(segment)``: one
+    range of the sale indexes that lead with (buyer, segment) per segment."""
+    sql = " OR ".join(["(s.segment_id = %s AND s.purchased_at >= %s)"] * len(segments))
+    params: list = []
+    for segment in segments:
+        params += [segment.pk, _when(since(segment))]
+    return sql, params
+
+
 def catalog_condition(
     *, buyer: Organization, filters, segments: list[Segment], oldest: datetime, now: datetime
 ) -> CatalogCondition:
@@ -155,20 +168,22 @@ def catalog_condition(
         sql, attribute_params = attribute_clause(item)
         clauses.append(sql)
         params += attribute_params
-    # A lead is bought after it is created, so only purchases younger than the oldest
-    # listable lead can hide one, and only purchases of shared leads (an exclusive one
-    # is sold out by the purchase): the anti-join's hash stays small for large buyers.
-    clauses.append(
-        "NOT EXISTS (SELECT 1 FROM marketplace_sale s WHERE s.buyer_id = %s AND s.lead_shared"
-        " AND s.lead_id = v0.id AND s.purchased_at >= %s)"
+    # Purchases of shared leads only (an exclusive lead is sold out by its purchase),
+    # in the segments in scope, made since the oldest listable lead of each (a lead is
+    # bought after it is created): the anti-join's hash stays small for large buyers.
+    bought_sql, bought_params = _sale_windows(
+        segments, lambda segment: max(freshness_cutoff(segment, now), oldest)
     )
-    params += [buyer_id, _when(oldest)]
+    clauses.append(
+        "NOT EXISTS (SELECT 1 FROM marketplace_sale s WHERE s.buyer_id = %s AND s.lead_shared"  # noqa: S608
+        f" AND ({bought_sql}) AND s.lead_id = v0.id)"
+    )
+    params += [buyer_id, *bought_params]
     # The same person bought in the segment within its dedup window, by phone or email:
     # on the short person keys the catalog indexes carry, so no heap read for this rule.
-    windows = " OR ".join(["(s.segment_id = %s AND s.purchased_at >= %s)"] * len(segments))
-    window_params: list = []
-    for segment in segments:
-        window_params += [segment.pk, _when(now - timedelta(days=segment.dedup_window_days))]
+    windows, window_params = _sale_windows(
+        segments, lambda segment: now - timedelta(days=segment.dedup_window_days)
+    )
     for key in ("phone_key", "email_key"):
         clauses.append(
             f"NOT EXISTS (SELECT 1 FROM marketplace_sale s WHERE s.buyer_id = %s AND ({windows})"  # noqa: S608

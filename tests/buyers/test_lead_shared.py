@@ -78,5 +78,7 @@ def test_a_bought_shared_lead_stays_hidden_from_its_buyer_only(
         purchase_create(buyer=buyer_a.organization, lead_id=lead.pk, billing_model="cpl")
 
     assert general_path.calls == []  # both by the SQL function, which stamped them
-    assert not {str(shared.pk), str(exclusive.pk)} & set(ids(browse(buyer_a)))
-    assert set(ids(browse(buyer_b))) & {str(shared.pk), str(exclusive.pk)} == {str(shared.pk)}
+    both = {str(shared.pk), str(exclusive.pk)}
+    for params in ({}, {"segment": "loans"}, {"segment": "loans", "max_age_hours": "1"}):
+        assert not both & set(ids(browse(buyer_a, **params))), params
+        assert both & set(ids(browse(buyer_b, **params))) == {str(shared.pk)}, params
