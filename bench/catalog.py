@@ -9,7 +9,8 @@ migrate`` in a subprocess, loads the leads with COPY (4 segments, 50 regions in
 5 countries, prices 5-80, ages up to 40 days, every temperature, 200 suppliers
 of which some are rated and a few suspended), gives the buyer 2,000 recent
 purchases (--buyer-sales; so the "bought by me" and "same person" rules have work
-to do; each counted on its lead, which an exclusive one sells out),
+to do; each counted on its lead, which an exclusive one sells out) and, with
+--buyer-history, older ones no rule may read,
 then ANALYZE and VACUUM (autovacuum's job in production: it sets the visibility
 map the count's index-only scans rely on).
 
@@ -290,16 +291,42 @@ def load(
     return {"available_sample": available, "copy_s": copied, "index_s": indexed}
 
 
+def _history(count: int, rng: random.Random, now: datetime) -> list[tuple[tuple, datetime]]:
+    """``count`` leads older than every window (31+ days) and off sale (never the recent
+    purchases' leads, all on sale), each bought within an hour of its creation: the
+    buyer's purchases no catalog rule may read."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT id, created_at, segment_id, phone_index, email_index FROM marketplace_lead"
+            " WHERE created_at < %s AND status <> 'available' ORDER BY id LIMIT %s",
+            [now - timedelta(days=31), count],
+        )
+        return [(row, row[1] + timedelta(seconds=rng.random() * 3600)) for row in cursor]
+
+
 def add_purchases(
-    parties: dict, sample: list[tuple], rng: random.Random, now: datetime, *, count: int
+    parties: dict,
+    sample: list[tuple],
+    rng: random.Random,
+    now: datetime,
+    *,
+    count: int,
+    history: int,
 ) -> int:
-    """The buyer bought ``count`` leads in the last 30 days: the sales rows (no ledger),
-    and each sale counted on its lead as a purchase counts it (an exclusive lead, or a
-    shared one's last sale, sells it out), so the catalog sees what it would."""
+    """The buyer bought ``count`` leads in the last 30 days and ``history`` before: the
+    sales rows (no ledger), and each recent sale counted on its lead as a purchase
+    counts it (an exclusive lead, or a shared one's last sale, sells it out), so the
+    catalog sees what it would."""
     from django.db import connection
 
     buyer = parties["buyer"]
-    bought = rng.sample(sample, min(count, len(sample)))
+    recent = rng.sample(sample, min(count, len(sample)))
+    bought = [
+        *((lead, now - timedelta(seconds=rng.random() * 29 * 24 * 3600)) for lead in recent),
+        *_history(history, rng, now),
+    ]
     columns = [
         "id", "lead_id", "buyer_id", "supplier_id", "segment_id", "phone_index", "email_index",
         "billing_model", "price_cents", "currency", "commission_percent", "status",
@@ -307,8 +334,7 @@ def add_purchases(
     ]  # fmt: skip
     extra_columns, extra_values = _fillers("marketplace_sale", columns)
     buffer = io.StringIO()
-    for lead_id, _created, segment_id, phone_index, email_index in bought:
-        purchased = now - timedelta(seconds=rng.random() * 29 * 24 * 3600)
+    for (lead_id, _created, segment_id, phone_index, email_index), purchased in bought:
         values = [
             uuid.uuid4(), lead_id, buyer.pk, parties["suppliers"][0].pk, segment_id, phone_index,
             email_index, "cpl", 1000, "USD", 20, "delivered", purchased.isoformat(),
@@ -322,7 +348,8 @@ def add_purchases(
         cursor.execute(
             "UPDATE marketplace_lead l SET sales_count = l.sales_count + 1,"
             " status = CASE WHEN l.sales_count + 1 >= l.max_sales THEN 'sold_out'"
-            " ELSE l.status END FROM marketplace_sale s WHERE s.lead_id = l.id"
+            " ELSE l.status END FROM marketplace_sale s"
+            " WHERE s.lead_id = l.id AND l.status = 'available'"
         )
         cursor.execute(
             "UPDATE marketplace_sale s SET lead_shared = l.max_sales > 1"
@@ -575,6 +602,12 @@ def main() -> None:
         help="the buyer's purchases in the last 30 days (default 2,000)",
     )
     parser.add_argument(
+        "--buyer-history",
+        type=int,
+        default=0,
+        help="the buyer's purchases older than every window (leads 31+ days old)",
+    )
+    parser.add_argument(
         "--arrival",
         choices=["time", "random"],
         default="time",
@@ -609,7 +642,12 @@ def main() -> None:
                 parties, args.leads, rng, now, arrival=args.arrival, sample=args.buyer_sales
             )
             bought = add_purchases(
-                parties, loaded["available_sample"], rng, now, count=args.buyer_sales
+                parties,
+                loaded["available_sample"],
+                rng,
+                now,
+                count=args.buyer_sales,
+                history=args.buyer_history,
             )
             with connection.cursor() as cursor:
                 cursor.execute("VACUUM ANALYZE marketplace_lead")

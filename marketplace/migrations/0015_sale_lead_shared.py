@@ -1,5 +1,8 @@
-"""``Sale.lead_shared`` and ``sale_buyer_shared_lead``: the catalog's "bought by me"
-rule reads a buyer's purchases of shared leads only (see the field).
+"""``Sale.lead_shared`` and ``sale_buyer_segment_recent``: the catalog's "bought by me"
+rule reads a buyer's purchases of shared leads only (see the field), and its
+exclusions read a buyer's purchases in a segment since a time as one range of an index
+(the "same person" indexes lead with the key: a range by time in them reads the buyer's
+whole history in the segment).
 
 The column keeps a database default (false), so a process still running the code
 before this one, or the purchase function before buyers migration 0003, inserts
@@ -31,10 +34,9 @@ class Migration(migrations.Migration):
         AddIndexConcurrentlyOnPostgres(
             model_name="sale",
             index=models.Index(
-                condition=models.Q(("lead_shared", True)),
                 fields=["buyer", "segment", "purchased_at"],
-                include=("lead",),
-                name="sale_buyer_shared_lead",
+                include=("lead", "lead_shared", "phone_key", "email_key"),
+                name="sale_buyer_segment_recent",
             ),
         ),
     ]

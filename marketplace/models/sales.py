@@ -104,13 +104,13 @@ class Sale(models.Model):
                 name="sale_buyer_recent_lead",
                 include=["lead"],
             ),
-            # The catalog's "bought by me" rule: a buyer's recent purchases of shared leads
-            # in a segment.
+            # The catalog's exclusions: a buyer's purchases in a segment since a time (its
+            # "bought by me" rule reads the shared ones, its "same person" rule the keys),
+            # one range of this index alone, however long the buyer's history.
             models.Index(
                 fields=["buyer", "segment", "purchased_at"],
-                name="sale_buyer_shared_lead",
-                include=["lead"],
-                condition=models.Q(lead_shared=True),
+                name="sale_buyer_segment_recent",
+                include=["lead", "lead_shared", "phone_key", "email_key"],
             ),
             models.Index(fields=["supplier", "-purchased_at"], name="sale_supplier_recent"),
             # "Never sell this buyer the same person twice in the dedup window."
@@ -124,8 +124,8 @@ class Sale(models.Model):
                 name="sale_buyer_person_email",
                 condition=~models.Q(email_index=""),
             ),
-            # The catalog's "same person" anti-joins probe these for each listed row
-            # (on the short person keys the catalog indexes carry).
+            # The catalog's "same person" anti-joins probe these for each listed row of a
+            # page (on the short person keys the catalog indexes carry).
             models.Index(
                 fields=["buyer", "segment", "phone_key", "purchased_at"],
                 name="sale_buyer_phone_key",

@@ -117,13 +117,23 @@ def attribute_clause(item) -> tuple[str, list]:
 def _sale_windows(
     segments: list[Segment], since: Callable[[Segment], datetime]
 ) -> tuple[str, list]:
-    """Purchases ``s`` in one of ``segments`` made at or after ``since(segment)``: one
-    range of the sale indexes that lead with (buyer, segment) per segment."""
-    sql = " OR ".join(["(s.segment_id = %s AND s.purchased_at >= %s)"] * len(segments))
-    params: list = []
-    for segment in segments:
-        params += [segment.pk, _when(since(segment))]
-    return sql, params
+    """Purchases ``s`` in one of ``segments`` made at or after ``since(segment)``.
+
+    Written so ``sale_buyer_segment_recent`` (buyer, segment, purchased_at) reads one
+    range per segment: the segments as an IN list and the earliest time as bounds of
+    the index, then each segment's own time checked on the entries read (a plain OR of
+    per-segment conditions bounds no index scan)."""
+    windows = [(segment.pk, since(segment)) for segment in segments]
+    if len(windows) == 1:
+        segment_id, when = windows[0]
+        return "s.segment_id = %s AND s.purchased_at >= %s", [segment_id, _when(when)]
+    each = " OR ".join(["(s.segment_id = %s AND s.purchased_at >= %s)"] * len(windows))
+    listed = ", ".join(["%s"] * len(windows))
+    params: list = [segment_id for segment_id, _when_ in windows]
+    params.append(_when(min(when for _segment_id, when in windows)))
+    for segment_id, when in windows:
+        params += [segment_id, _when(when)]
+    return f"s.segment_id IN ({listed}) AND s.purchased_at >= %s AND ({each})", params
 
 
 def catalog_condition(
