@@ -13,7 +13,6 @@ count stay index-only scans; attribute filters are the one exception (JSON on th
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -114,26 +113,32 @@ def attribute_clause(item) -> tuple[str, list]:
     ]
 
 
-def _sale_windows(
-    segments: list[Segment], since: Callable[[Segment], datetime]
-) -> tuple[str, list]:
-    """Purchases ``s`` in one of ``segments`` made at or after ``since(segment)``.
+def _sale_range(segments: list[Segment], since: datetime) -> tuple[str, list]:
+    """Purchases ``s`` in one of ``segments`` made at or after ``since``: one range of
+    ``sale_buyer_segment_recent`` (buyer, segment, purchased_at) per segment."""
+    if len(segments) == 1:
+        return "s.segment_id = %s AND s.purchased_at >= %s", [segments[0].pk, _when(since)]
+    listed = ", ".join(["%s"] * len(segments))
+    return f"s.segment_id IN ({listed}) AND s.purchased_at >= %s", [
+        *(segment.pk for segment in segments),
+        _when(since),
+    ]
 
-    Written so ``sale_buyer_segment_recent`` (buyer, segment, purchased_at) reads one
-    range per segment: the segments as an IN list and the earliest time as bounds of
-    the index, then each segment's own time checked on the entries read (a plain OR of
-    per-segment conditions bounds no index scan)."""
-    windows = [(segment.pk, since(segment)) for segment in segments]
-    if len(windows) == 1:
-        segment_id, when = windows[0]
-        return "s.segment_id = %s AND s.purchased_at >= %s", [segment_id, _when(when)]
-    each = " OR ".join(["(s.segment_id = %s AND s.purchased_at >= %s)"] * len(windows))
-    listed = ", ".join(["%s"] * len(windows))
-    params: list = [segment_id for segment_id, _when_ in windows]
-    params.append(_when(min(when for _segment_id, when in windows)))
-    for segment_id, when in windows:
-        params += [segment_id, _when(when)]
-    return f"s.segment_id IN ({listed}) AND s.purchased_at >= %s AND ({each})", params
+
+def _dedup_windows(segments: list[Segment], now: datetime) -> tuple[str, list]:
+    """Purchases ``s`` within the dedup window of the listed lead's segment: a range from
+    the earliest window's start and, where the segments' windows differ, each lead's
+    own checked on the purchases that match it (a join filter of the anti-join; as an
+    OR of per-segment conditions on ``s`` it bounds no index scan, and the planner,
+    counting it twice, took the purchases for a handful and re-read them per row)."""
+    starts = {segment.pk: now - timedelta(days=segment.dedup_window_days) for segment in segments}
+    sql, params = _sale_range(segments, min(starts.values()))
+    if len(set(starts.values())) > 1:
+        sql += " AND s.purchased_at >= CASE v0.segment_id"
+        sql += " WHEN %s THEN %s" * len(starts) + " END"
+        for segment_id, start in starts.items():
+            params += [segment_id, _when(start)]
+    return sql, params
 
 
 def catalog_condition(
@@ -178,25 +183,23 @@ def catalog_condition(
         sql, attribute_params = attribute_clause(item)
         clauses.append(sql)
         params += attribute_params
-    # Purchases of shared leads only (an exclusive lead is sold out by its purchase),
-    # in the segments in scope, made since the oldest listable lead of each (a lead is
-    # bought after it is created): the anti-join's hash stays small for large buyers.
-    bought_sql, bought_params = _sale_windows(
-        segments, lambda segment: max(freshness_cutoff(segment, now), oldest)
+    # Purchases of shared leads only (an exclusive lead is sold out by its purchase), in
+    # the segments in scope, made since the oldest listable lead (a lead is bought after
+    # it is created): the anti-join's hash stays small for large buyers.
+    bought_sql, bought_params = _sale_range(
+        segments, min(max(freshness_cutoff(segment, now), oldest) for segment in segments)
     )
     clauses.append(
         "NOT EXISTS (SELECT 1 FROM marketplace_sale s WHERE s.buyer_id = %s AND s.lead_shared"  # noqa: S608
-        f" AND ({bought_sql}) AND s.lead_id = v0.id)"
+        f" AND {bought_sql} AND s.lead_id = v0.id)"
     )
     params += [buyer_id, *bought_params]
     # The same person bought in the segment within its dedup window, by phone or email:
     # on the short person keys the catalog indexes carry, so no heap read for this rule.
-    windows, window_params = _sale_windows(
-        segments, lambda segment: now - timedelta(days=segment.dedup_window_days)
-    )
+    windows, window_params = _dedup_windows(segments, now)
     for key in ("phone_key", "email_key"):
         clauses.append(
-            f"NOT EXISTS (SELECT 1 FROM marketplace_sale s WHERE s.buyer_id = %s AND ({windows})"  # noqa: S608
+            f"NOT EXISTS (SELECT 1 FROM marketplace_sale s WHERE s.buyer_id = %s AND {windows}"  # noqa: S608
             f" AND s.segment_id = v0.segment_id AND s.{key} = v0.{key} AND s.{key} <> '')"
         )
         params += [buyer_id, *window_params]

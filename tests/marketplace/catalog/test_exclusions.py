@@ -64,6 +64,37 @@ def test_the_same_person_is_listed_again_once_the_dedup_window_has_passed(buyer_
     assert listed(buyer_a) == {str(again.pk)}
 
 
+def test_each_segment_keeps_its_own_dedup_window_when_several_are_in_scope(
+    buyer_a, make_lead, travel
+):
+    # given: two segments with different windows, a person bought in each between them
+    loans = Segment.objects.get(slug="loans")
+    loans.dedup_window_days, travel.dedup_window_days = 30, 14
+    loans.save(update_fields=["dedup_window_days"])
+    travel.save(update_fields=["dedup_window_days"])
+    between = timezone.now() - timedelta(days=20)
+    trip = {"destination": "Crete"}
+    for segment, phone, attributes in ((loans, "+48601000001", {}), (travel, "+48601000002", trip)):
+        bought = make_lead(
+            segment=segment,
+            phone=phone,
+            attributes=attributes,
+            status="sold_out",
+            sales_count=1,
+            created_at=between - timedelta(hours=1),
+        )
+        SaleFactory(lead=bought, buyer=buyer_a.organization, purchased_at=between)
+    loans_again = make_lead(phone="+48601000001")
+    travel_again = make_lead(segment=travel, phone="+48601000002", attributes=trip)
+
+    # then: in loans' window the person is hidden, past travel's it is listed again,
+    # whether one segment or both are in scope
+    assert listed(buyer_a) == {str(travel_again.pk)}
+    assert listed(buyer_a, segment="travel") == {str(travel_again.pk)}
+    assert listed(buyer_a, segment="loans") == set()
+    assert str(loans_again.pk) not in listed(buyer_a, max_age_hours="1")
+
+
 def test_the_same_person_in_another_segment_is_listed(buyer_a, make_lead, travel):
     bought = make_lead(phone="+48601000001")
     SaleFactory(lead=bought, buyer=buyer_a.organization)
