@@ -186,9 +186,7 @@ def catalog_condition(
     # Purchases of shared leads only (an exclusive lead is sold out by its purchase), in
     # the segments in scope, made since the oldest listable lead (a lead is bought after
     # it is created): the anti-join's hash stays small for large buyers.
-    bought_sql, bought_params = _sale_range(
-        segments, min(max(freshness_cutoff(segment, now), oldest) for segment in segments)
-    )
+    bought_sql, bought_params = _sale_range(segments, oldest)
     clauses.append(
         "NOT EXISTS (SELECT 1 FROM marketplace_sale s WHERE s.buyer_id = %s AND s.lead_shared"  # noqa: S608
         f" AND {bought_sql} AND s.lead_id = v0.id)"
