@@ -4,7 +4,8 @@
     .venv/bin/python bench/catalog.py --smoke    # 20,000 leads, well under a minute
 
 Each run drops and recreates its own database (leadmarket_bench_catalog on the
-PostgreSQL server at --server, 127.0.0.1 only), migrates it with ``manage.py
+PostgreSQL server at --server, 127.0.0.1 only; leadmarket_bench_catalog_smoke for
+--smoke, so a smoke run never drops the kept 1,000,000-lead database), migrates it with ``manage.py
 migrate`` in a subprocess, loads the leads with COPY (4 segments, 50 regions in
 5 countries, prices 5-80, ages up to 40 days, every temperature, 200 suppliers
 of which some are rated and a few suspended), gives the buyer 2,000 recent
@@ -48,6 +49,7 @@ from datetime import UTC, datetime, timedelta
 from benchdb import DEFAULT_SERVER, check_local, database_url, django_setup, recreate_database
 
 DB_NAME = "leadmarket_bench_catalog"
+SMOKE_DB_NAME = f"{DB_NAME}_smoke"
 DEEP = 10_000
 PAGE = 50
 
@@ -622,11 +624,12 @@ def main() -> None:
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores")
     print(f"load average before: {os.getloadavg()}")
     started = time.perf_counter()
+    db_name = SMOKE_DB_NAME if args.smoke else DB_NAME
     if args.reuse:
         args.keep = True
-        url = database_url(args.server, DB_NAME)
+        url = database_url(args.server, db_name)
     else:
-        url = recreate_database(args.server, DB_NAME)
+        url = recreate_database(args.server, db_name)
     _django(url)
     from django.db import connection
     from django.test import Client
@@ -708,7 +711,7 @@ def main() -> None:
     finally:
         connection.close()
         if not args.keep:
-            _admin_execute(args.server, f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
+            _admin_execute(args.server, f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)')
 
 
 if __name__ == "__main__":
