@@ -5,28 +5,7 @@ import django.utils.timezone
 import marketplace.ids
 from django.db import migrations, models
 
-
-class AddIndexConcurrentlyOnPostgres(migrations.AddIndex):
-    """CREATE INDEX CONCURRENTLY on PostgreSQL (the leads table keeps taking writes
-    while the catalog indexes build); a plain CREATE INDEX elsewhere (the SQLite demo)."""
-
-    def database_forwards(self, app_label, schema_editor, from_state, to_state):
-        model = to_state.apps.get_model(app_label, self.model_name)
-        if not self.allow_migrate_model(schema_editor.connection.alias, model):
-            return
-        if schema_editor.connection.vendor == "postgresql":
-            schema_editor.add_index(model, self.index, concurrently=True)
-        else:
-            schema_editor.add_index(model, self.index)
-
-    def database_backwards(self, app_label, schema_editor, from_state, to_state):
-        model = from_state.apps.get_model(app_label, self.model_name)
-        if not self.allow_migrate_model(schema_editor.connection.alias, model):
-            return
-        if schema_editor.connection.vendor == "postgresql":
-            schema_editor.remove_index(model, self.index, concurrently=True)
-        else:
-            schema_editor.remove_index(model, self.index)
+from marketplace.migration_ops import AddIndexConcurrentlyOnPostgres
 
 
 class Migration(migrations.Migration):

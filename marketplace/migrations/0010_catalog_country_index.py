@@ -1,12 +1,8 @@
 """The catalog's country index (see Lead.Meta.indexes), built concurrently on PostgreSQL."""
 
-import importlib
-
 from django.db import migrations, models
 
-AddIndexConcurrentlyOnPostgres = importlib.import_module(
-    "marketplace.migrations.0005_catalog_indexes_lead_events"
-).AddIndexConcurrentlyOnPostgres
+from marketplace.migration_ops import AddIndexConcurrentlyOnPostgres
 
 
 class Migration(migrations.Migration):

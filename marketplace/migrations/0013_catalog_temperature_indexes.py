@@ -1,13 +1,10 @@
 """The catalog's temperature indexes (see Lead.Meta.indexes), built concurrently on
 PostgreSQL."""
 
-import importlib
-
 from django.db import migrations, models
 
-AddIndexConcurrentlyOnPostgres = importlib.import_module(
-    "marketplace.migrations.0005_catalog_indexes_lead_events"
-).AddIndexConcurrentlyOnPostgres
+from marketplace.migration_ops import AddIndexConcurrentlyOnPostgres
+
 
 INCLUDE = (
     "segment",

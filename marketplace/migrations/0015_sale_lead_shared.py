@@ -9,13 +9,9 @@ before this one, or the purchase function before buyers migration 0003, inserts
 sales as before; that migration fills the column for the existing sales once the
 function stamps it. The index is built CONCURRENTLY: purchases go on meanwhile."""
 
-import importlib
-
 from django.db import migrations, models
 
-AddIndexConcurrentlyOnPostgres = importlib.import_module(
-    "marketplace.migrations.0005_catalog_indexes_lead_events"
-).AddIndexConcurrentlyOnPostgres
+from marketplace.migration_ops import AddIndexConcurrentlyOnPostgres
 
 
 class Migration(migrations.Migration):
