@@ -68,12 +68,16 @@ def staff_required(view_func: View) -> View:
 # --- supplier: payouts -----------------------------------------------------------
 
 
+def _supplier_only(request: HttpRequest) -> None:
+    if not request.organization.is_supplier:
+        raise PermissionDenied(_("Payouts are for supplier organizations."))
+
+
 def _payouts_page(
     request: HttpRequest, *, form: PayoutRequestForm | None = None, status: int = 200
 ) -> HttpResponse:
+    _supplier_only(request)
     organization = request.organization
-    if not organization.is_supplier:
-        raise PermissionDenied(_("Payouts are for supplier organizations."))
     payouts = list(organization_payouts(organization=organization)[:50])
     return render_page(
         request,
@@ -97,8 +101,7 @@ def payout_list(request: HttpRequest) -> HttpResponse:
 @organization_required
 @require_POST
 def payout_request_view(request: HttpRequest) -> HttpResponse:
-    if not request.organization.is_supplier:
-        raise PermissionDenied(_("Payouts are for supplier organizations."))
+    _supplier_only(request)
     form = PayoutRequestForm(request.POST)
     if form.is_valid():
         try:
