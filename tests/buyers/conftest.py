@@ -15,6 +15,18 @@ def supplier(supplier_a) -> Organization:
     return supplier_a.organization
 
 
+@pytest.fixture
+def trading(buyer, supplier) -> dict:
+    """A funded buyer that bought once: every account a purchase touches exists, so its
+    next purchase is the SQL function's (PostgreSQL). Its balances after that purchase."""
+    from buyers.services import purchase_create
+    from tests.buyers.helpers import balances, fund, make_lead
+
+    fund(buyer, 100_00)
+    purchase_create(buyer=buyer, lead_id=make_lead(supplier).pk, billing_model="cpl")
+    return balances(buyer)
+
+
 class GeneralPath:
     """Records each purchase that took the general path, and the sales it made."""
 

@@ -11,7 +11,7 @@ from django.apps import apps
 
 from buyers.services import purchase_create, purchases
 from marketplace.models import Sale
-from tests.buyers.helpers import fund, make_lead
+from tests.buyers.helpers import make_lead
 from tests.factories import SaleFactory
 from tests.marketplace.catalog.conftest import browse, ids
 
@@ -20,34 +20,27 @@ pytestmark = pytest.mark.django_db
 fill = importlib.import_module("buyers.migrations.0003_purchase_stamps_lead_shared")
 
 
-@pytest.fixture
-def funded(buyer, supplier):
-    """A funded buyer that bought once: every account a purchase touches exists, so
-    the next purchase is the SQL function's."""
-    fund(buyer, 500_00)
-    purchase_create(buyer=buyer, lead_id=make_lead(supplier).pk, billing_model="cpl")
-    return buyer
-
-
 @pytest.mark.postgres  # the one-statement path is PostgreSQL's
 @pytest.mark.parametrize("max_sales", [1, 2, 5])
-def test_a_purchase_stamps_whether_its_lead_is_shared(funded, supplier, general_path, max_sales):
+def test_a_purchase_stamps_whether_its_lead_is_shared(
+    buyer, trading, supplier, general_path, max_sales
+):
     lead = make_lead(supplier, max_sales=max_sales)
 
     general_path.calls.clear()
 
-    sale = purchase_create(buyer=funded, lead_id=lead.pk, billing_model="cpl")
+    sale = purchase_create(buyer=buyer, lead_id=lead.pk, billing_model="cpl")
 
     assert general_path.calls == []
     assert Sale.objects.get(pk=sale.pk).lead_shared is (max_sales > 1)
 
 
 @pytest.mark.parametrize("max_sales", [1, 3])
-def test_the_general_path_stamps_it_too(funded, supplier, max_sales, monkeypatch):
+def test_the_general_path_stamps_it_too(buyer, trading, supplier, max_sales, monkeypatch):
     monkeypatch.setattr(purchases, "purchase_quick", lambda **kwargs: None)
     lead = make_lead(supplier, max_sales=max_sales)
 
-    sale = purchase_create(buyer=funded, lead_id=lead.pk, billing_model="cpa")
+    sale = purchase_create(buyer=buyer, lead_id=lead.pk, billing_model="cpa")
 
     assert Sale.objects.get(pk=sale.pk).lead_shared is (max_sales > 1)
 
@@ -68,7 +61,7 @@ def test_the_sales_made_before_are_filled_in(buyer, supplier):
 
 @pytest.mark.postgres
 def test_a_bought_shared_lead_stays_hidden_from_its_buyer_only(
-    buyer_a, buyer_b, supplier, funded, general_path
+    buyer_a, buyer_b, supplier, trading, general_path
 ):
     general_path.calls.clear()
     shared = make_lead(supplier, max_sales=3)

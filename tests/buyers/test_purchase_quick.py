@@ -171,14 +171,6 @@ def _nothing_sold(buyer, lead, wallet: dict) -> None:
     assert balances(buyer) == wallet
 
 
-@pytest.fixture
-def trading(buyer, supplier) -> dict:
-    """A funded buyer that bought once: every account a purchase touches exists."""
-    fund(buyer, 100_00)
-    purchase_create(buyer=buyer, lead_id=make_lead(supplier).pk, billing_model="cpl")
-    return balances(buyer)
-
-
 def _refused(buyer, lead_id, general_path, error: type[ApplicationError], model: str = "cpl"):
     with pytest.raises(error) as refused:
         purchase_create(buyer=buyer, lead_id=lead_id, billing_model=model)
